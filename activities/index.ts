@@ -1,0 +1,1 @@
+export { createSystemActivities, type SystemActivities, type WorkerDescription } from './system';

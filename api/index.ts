@@ -1,0 +1,2 @@
+export { createApp, type AppDeps } from './app';
+export { createHealthRouter } from './routes/health';

@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../common/errors';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+
+export const ROLES = ['all', 'api', 'worker', 'bridge'] as const;
+export type Role = (typeof ROLES)[number];
+
+const schema = z
+  .object({
+    role: z.enum(ROLES).default('all'),
+    /** This process's name among worker nodes (placement, logs). */
+    nodeId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a lowercase DNS label').default(defaultNodeId()),
+    dataDir: z.string().min(1).default(path.resolve('.pyfaas')),
+    log: z.object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      pretty: bool.default(false),
+    }).default({}),
+    api: z.object({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(8080),
+      bodyLimitBytes: positiveInt.default(6 * 1024 * 1024),
+    }).default({}),
+    temporal: z.object({
+      address: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+      namespace: z.string().min(1).default('default'),
+      taskQueue: z.string().min(1).default('pyfaas'),
+    }).default({}),
+    kafka: z.object({
+      brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
+      clientId: z.string().min(1).default('pyfaas'),
+    }).default({}),
+    database: z.object({
+      /** `sqlite:<path>` (the embedded default) or `postgres://…`. Empty means `<dataDir>/meta.sqlite`. */
+      url: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').optional(),
+    }).default({}),
+    /** What `pyfaas up` starts, and where. */
+    stack: z.object({
+      temporalPort: port.default(7233),
+      temporalUiPort: port.default(8233),
+      kafkaPort: port.default(9092),
+      kafkaControllerPort: port.default(9093),
+      postgres: bool.default(false),
+      postgresPort: port.default(5433),
+    }).default({}),
+  })
+  .strict();
+
+function defaultNodeId(): string {
+  const label = os.hostname().toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return label || 'node';
+}
+
+type Parsed = z.infer<typeof schema>;
+export type Config = Readonly<Omit<Parsed, 'database'> & { database: { url: string } }>;
+
+/** Environment variables and the config path each sets. */
+export const ENV_VARS: Record<string, string> = {
+  PYFAAS_ROLE: 'role',
+  PYFAAS_NODE_ID: 'nodeId',
+  PYFAAS_DATA_DIR: 'dataDir',
+  PYFAAS_LOG_LEVEL: 'log.level',
+  PYFAAS_LOG_PRETTY: 'log.pretty',
+  PYFAAS_API_HOST: 'api.host',
+  PYFAAS_API_PORT: 'api.port',
+  PYFAAS_API_BODY_LIMIT_BYTES: 'api.bodyLimitBytes',
+  PYFAAS_TEMPORAL_ADDRESS: 'temporal.address',
+  PYFAAS_TEMPORAL_NAMESPACE: 'temporal.namespace',
+  PYFAAS_TASK_QUEUE: 'temporal.taskQueue',
+  PYFAAS_KAFKA_BROKERS: 'kafka.brokers',
+  PYFAAS_KAFKA_CLIENT_ID: 'kafka.clientId',
+  PYFAAS_DATABASE_URL: 'database.url',
+  PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',
+  PYFAAS_TEMPORAL_UI_PORT: 'stack.temporalUiPort',
+  PYFAAS_KAFKA_PORT: 'stack.kafkaPort',
+  PYFAAS_KAFKA_CONTROLLER_PORT: 'stack.kafkaControllerPort',
+  PYFAAS_POSTGRES: 'stack.postgres',
+  PYFAAS_POSTGRES_PORT: 'stack.postgresPort',
+};
+const LIST_PATHS = new Set(['kafka.brokers']);
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) throw new InputError(`Invalid configuration: the config file ${file} (PYFAAS_CONFIG) does not exist.`);
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return parsed as Record<string, unknown>;
+  } catch (err) {
+    throw new InputError(`Invalid configuration: ${file} is not a JSON object (${(err as Error).message}).`);
+  }
+}
+
+function describeIssue(issue: z.ZodIssue, raw: Record<string, unknown>): string {
+  const dotted = issue.path.join('.');
+  const envName = Object.entries(ENV_VARS).find(([, p]) => p === dotted || dotted.startsWith(`${p}.`))?.[0];
+  const where = envName ? `${envName} (${dotted})` : dotted || 'the configuration';
+  const got = issue.path.reduce<unknown>((node, key) => (node as Record<string | number, unknown> | undefined)?.[key], raw);
+  const shown = got === undefined ? '' : ` (got ${JSON.stringify(got)})`;
+  return `${where} ${issue.message.toLowerCase()}${shown}`;
+}
+
+/**
+ * Parses the configuration once: defaults, then the JSON file named by PYFAAS_CONFIG,
+ * then PYFAAS_* environment variables. Throws InputError with one sentence naming every
+ * bad value; the result is frozen.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = env.PYFAAS_CONFIG ? readConfigFile(env.PYFAAS_CONFIG) : {};
+  for (const [name, dotted] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(raw, dotted, LIST_PATHS.has(dotted) ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+  }
+  const result = schema.safeParse(raw);
+  if (!result.success) {
+    throw new InputError(`Invalid configuration: ${result.error.issues.map((issue) => describeIssue(issue, raw)).join('; ')}.`);
+  }
+  const parsed = result.data;
+  const dataDir = path.resolve(parsed.dataDir);
+  const url = parsed.database.url ?? `sqlite:${path.join(dataDir, 'meta.sqlite')}`;
+  return deepFreeze({ ...parsed, dataDir, database: { url } });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

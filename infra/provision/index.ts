@@ -1,0 +1,33 @@
+import type { Logger } from '../../common/logger';
+import { BUBBLEWRAP_PACKAGE, ensureDebianPackages, POSTGRES_PACKAGE, type DebianPackage } from './debian-packages';
+import { ensureKafkaJars } from './kafka-jars';
+import { ensureTemporalCli } from './temporal-cli';
+
+export { ensureTemporalCli, temporalCliPath, TEMPORAL_CLI_VERSION } from './temporal-cli';
+export { ensureKafkaJars, kafkaLibDir, KAFKA_VERSION } from './kafka-jars';
+export { ensureDebianPackages, findPostgresBinDir, BUBBLEWRAP_PACKAGE, POSTGRES_PACKAGE } from './debian-packages';
+
+export interface Provisioned {
+  temporalCli: string;
+  kafkaLibDir: string;
+}
+
+export interface ProvisionNeeds {
+  postgres: boolean;
+  bubblewrap: boolean;
+}
+
+/**
+ * Everything the platform runs on, built or fetched once into `dataDir` (Temporal CLI,
+ * Kafka jars) or installed from Debian (PostgreSQL, bubblewrap). Idempotent: a second
+ * run only checks. Throws SetupError naming what is missing and how to get it.
+ */
+export async function provision(dataDir: string, needs: ProvisionNeeds, logger: Logger): Promise<Provisioned> {
+  const packages: DebianPackage[] = [];
+  if (needs.bubblewrap) packages.push(BUBBLEWRAP_PACKAGE);
+  if (needs.postgres) packages.push(POSTGRES_PACKAGE);
+  await ensureDebianPackages(packages, logger);
+  const temporalCli = await ensureTemporalCli(dataDir, logger);
+  const kafkaLibDir = await ensureKafkaJars(dataDir, logger);
+  return { temporalCli, kafkaLibDir };
+}

@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../../common/logger';
+import { ManagedProcess } from './managed-process';
+import { temporalAnswers } from './probes';
+
+/** Custom search attributes every PyFaaS workflow may carry (visible in the Temporal UI). */
+export const SEARCH_ATTRIBUTES = {
+  PyFaaSFunction: 'Keyword',
+  PyFaaSVersion: 'Keyword',
+  PyFaaSTrigger: 'Keyword',
+  PyFaaSMode: 'Keyword',
+} as const;
+
+export interface TemporalServerOptions {
+  binary: string;
+  /** Holds the SQLite file, so history survives restarts. */
+  stateDir: string;
+  logDir: string;
+  host: string;
+  port: number;
+  /** The Web UI port; undefined runs the server headless. */
+  uiPort?: number;
+  namespace: string;
+  startTimeoutMs?: number;
+}
+
+export function temporalServerArgs(options: TemporalServerOptions): string[] {
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', path.join(options.stateDir, 'temporal.sqlite'),
+    '--ip', options.host,
+    '--port', String(options.port),
+    '--log-level', 'warn',
+    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
+    // The dev server's defaults are tuned for one user clicking around; raise them so
+    // benchmarks and bursts are not throttled by the server's own rate limits.
+    '--dynamic-config-value', 'frontend.namespaceRPS=10000',
+    '--dynamic-config-value', 'frontend.rps=10000',
+  ];
+  // `default` always exists; naming it again is refused.
+  if (options.namespace !== 'default') args.push('--namespace', options.namespace);
+  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  return args;
+}
+
+/** Starts `temporal server start-dev` and waits until its frontend answers. */
+export async function startTemporalServer(options: TemporalServerOptions, logger: Logger): Promise<ManagedProcess> {
+  mkdirSync(options.stateDir, { recursive: true });
+  const service = ManagedProcess.start(
+    { name: 'temporal', command: options.binary, args: temporalServerArgs(options), logFile: path.join(options.logDir, 'temporal.log') },
+    logger,
+  );
+  await service.waitUntilHealthy(() => temporalAnswers(`${options.host}:${options.port}`), options.startTimeoutMs ?? 60_000);
+  return service;
+}

@@ -1,0 +1,75 @@
+import path from 'node:path';
+import type { Logger } from '../common/logger';
+import { step } from './progress';
+import type { Provisioned } from './provision';
+import { startKafkaBroker } from './services/kafka-broker';
+import type { ManagedProcess } from './services/managed-process';
+import { postgresUrl, startPostgresServer } from './services/postgres-server';
+import { startTemporalServer } from './services/temporal-server';
+
+export interface StackPlan {
+  /** Parent of each service's state (`temporal/`, `kafka/`, `postgres/`) and `logs/`. */
+  stateDir: string;
+  host: string;
+  temporal?: { port: number; uiPort?: number; namespace: string };
+  kafka?: { port: number; controllerPort: number };
+  postgres?: { port: number; database: string };
+}
+
+export interface RunningStack {
+  services: ManagedProcess[];
+  temporalAddress?: string;
+  kafkaBrokers?: string[];
+  postgresUrl?: string;
+  logDir: string;
+  /** Stops the services in the reverse order of their start. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the planned services in order (Temporal, Kafka, PostgreSQL), each waited for
+ * until healthy. When one fails, the ones already started are stopped before rethrowing.
+ */
+export async function startStack(plan: StackPlan, provisioned: Provisioned, logger: Logger): Promise<RunningStack> {
+  const logDir = path.join(plan.stateDir, 'logs');
+  const services: ManagedProcess[] = [];
+  const stack: RunningStack = {
+    services,
+    logDir,
+    async stop() {
+      for (const service of [...services].reverse()) {
+        await step(logger, `stop-${service.name}`, `stopping ${service.name}`, () => service.stop());
+      }
+      services.length = 0;
+    },
+  };
+  try {
+    if (plan.temporal) {
+      const { port, uiPort, namespace } = plan.temporal;
+      services.push(
+        await step(logger, 'temporal', `starting the Temporal dev server on ${plan.host}:${port}`, () =>
+          startTemporalServer({ binary: provisioned.temporalCli, stateDir: path.join(plan.stateDir, 'temporal'), logDir, host: plan.host, port, uiPort, namespace }, logger),
+        ),
+      );
+      stack.temporalAddress = `${plan.host}:${port}`;
+    }
+    if (plan.kafka) {
+      const { port, controllerPort } = plan.kafka;
+      services.push(
+        await step(logger, 'kafka', `starting Kafka on ${plan.host}:${port}`, () =>
+          startKafkaBroker({ libDir: provisioned.kafkaLibDir, stateDir: path.join(plan.stateDir, 'kafka'), logDir, host: plan.host, port, controllerPort }, logger),
+        ),
+      );
+      stack.kafkaBrokers = [`${plan.host}:${port}`];
+    }
+    if (plan.postgres) {
+      const options = { stateDir: path.join(plan.stateDir, 'postgres'), logDir, host: plan.host, ...plan.postgres };
+      services.push(await step(logger, 'postgres', `starting PostgreSQL on ${plan.host}:${options.port}`, () => startPostgresServer(options, logger)));
+      stack.postgresUrl = postgresUrl(options);
+    }
+    return stack;
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
+}

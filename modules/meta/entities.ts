@@ -1,0 +1,73 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+/** A function as the administrator manages it; code lives in its versions. */
+export interface FunctionRecord {
+  id: string;
+  name: string;
+  runtime: string;
+  handler: string;
+  description: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutMs: number;
+  maxConcurrency: number;
+  /** The version number invocations use when none is named; absent until the first deploy activates. */
+  activeVersion?: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One immutable deployable version of a function: code hash plus the config it was made with. */
+export interface FunctionVersionRecord {
+  id: string;
+  functionName: string;
+  number: number;
+  codeHash: string;
+  /** Content-addressed directory holding the unpacked code and installed dependencies. */
+  artifactPath?: string;
+  status: 'pending' | 'deploying' | 'ready' | 'failed';
+  /** Runtime, handler, env and limits as they were when the version was made. */
+  config: Record<string, unknown>;
+  error?: string;
+  createdAt: Date;
+}
+
+export const FunctionSchema = new EntitySchema<FunctionRecord>({
+  name: 'FunctionRecord',
+  tableName: 'functions',
+  properties: {
+    id: { type: 'string', primary: true, length: 36 },
+    name: { type: 'string', unique: true, length: 63 },
+    runtime: { type: 'string', length: 32 },
+    handler: { type: 'string', length: 255 },
+    description: { type: 'text', default: '' },
+    labels: { type: 'json' },
+    env: { type: 'json' },
+    memoryMb: { type: 'integer' },
+    timeoutMs: { type: 'integer' },
+    maxConcurrency: { type: 'integer' },
+    activeVersion: { type: 'integer', nullable: true },
+    createdAt: { type: 'datetime', onCreate: () => new Date() },
+    updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});
+
+export const FunctionVersionSchema = new EntitySchema<FunctionVersionRecord>({
+  name: 'FunctionVersionRecord',
+  tableName: 'function_versions',
+  uniques: [{ properties: ['functionName', 'number'] }],
+  properties: {
+    id: { type: 'string', primary: true, length: 36 },
+    functionName: { type: 'string', length: 63, index: true },
+    number: { type: 'integer' },
+    codeHash: { type: 'string', length: 64 },
+    artifactPath: { type: 'text', nullable: true },
+    status: { type: 'string', length: 16 },
+    config: { type: 'json' },
+    error: { type: 'text', nullable: true },
+    createdAt: { type: 'datetime', onCreate: () => new Date() },
+  },
+});
+
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema];

@@ -1,0 +1,2 @@
+export * from './entities';
+export { MetaStore, type MetaDialect } from './store';
