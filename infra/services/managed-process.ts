@@ -107,7 +107,10 @@ export class ManagedProcess {
     const pid = this.child.pid;
     killGroup(pid, 'SIGTERM');
     const graceMs = this.options.stopTimeoutMs ?? 15_000;
-    const stopped = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    const stopped = await Promise.race([this.exited.then(() => true), graceOver]);
+    clearTimeout(timer);
     if (!stopped) {
       this.logger.warn({ service: this.name, pid }, `${this.name} ignored SIGTERM for ${graceMs} ms; killing it`);
       killGroup(pid, 'SIGKILL');

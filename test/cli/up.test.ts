@@ -1,0 +1,125 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, isListening } from '../../infra/ports';
+import { findExecutable } from '../../infra/command';
+import { runCli, startCli } from '../support/cli';
+import { eventually } from '../support/http';
+import { REPO_DATA_DIR } from '../support/services';
+
+/** A data dir of its own whose provisioned tools are the repo's cached ones. */
+function dataDirWithCachedTools(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-up-'));
+  symlinkSync(path.join(REPO_DATA_DIR, 'bin'), path.join(dir, 'bin'));
+  symlinkSync(path.join(REPO_DATA_DIR, 'kafka'), path.join(dir, 'kafka'));
+  return dir;
+}
+
+async function stackPorts() {
+  return {
+    PYFAAS_TEMPORAL_PORT: String(await freePort()),
+    PYFAAS_TEMPORAL_UI_PORT: String(await freePort()),
+    PYFAAS_KAFKA_PORT: String(await freePort()),
+    PYFAAS_KAFKA_CONTROLLER_PORT: String(await freePort()),
+    PYFAAS_API_PORT: String(await freePort()),
+  };
+}
+
+describe('pyfaas up', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  it('brings the stack to /readyz ok, refuses a second stack, and stops everything on SIGTERM', async () => {
+    const dataDir = dataDirWithCachedTools();
+    dirs.push(dataDir);
+    const ports = await stackPorts();
+    const env = { ...ports, PYFAAS_DATA_DIR: dataDir };
+    const up = startCli(['up'], env);
+    try {
+      expect(await eventually(async () => up.output().includes('PyFaaS is up'), 90_000)).toBe(true);
+      const readyz = await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/readyz`);
+      expect(readyz.status).toBe(200);
+      expect(((await readyz.json()) as any).checks).toMatchObject({ temporal: { status: 'ok' }, kafka: { status: 'ok' }, database: { status: 'ok' } });
+      expect((await fetch(`http://127.0.0.1:${ports.PYFAAS_TEMPORAL_UI_PORT}/`)).status).toBe(200);
+
+      const second = await runCli(['up'], env);
+      expect(second.code).toBe(1);
+      expect(second.output).toContain(`PyFaaS is already running from ${dataDir}`);
+    } finally {
+      up.child.kill('SIGTERM');
+    }
+    const result = await up.exited;
+    expect(result.code).toBe(0);
+    for (const port of Object.values(ports)) expect(await isListening(Number(port))).toBe(false);
+  });
+
+  it('fails with one sentence naming a taken port, starting nothing', async () => {
+    const dataDir = dataDirWithCachedTools();
+    dirs.push(dataDir);
+    const ports = await stackPorts();
+    const blocker = require('node:net').createServer().listen(Number(ports.PYFAAS_KAFKA_PORT), '127.0.0.1');
+    try {
+      const result = await runCli(['up'], { ...ports, PYFAAS_DATA_DIR: dataDir });
+      expect(result.code).toBe(1);
+      expect(result.output).toContain(`pyfaas: Port ${ports.PYFAAS_KAFKA_PORT} (Kafka broker) is already in use; stop what listens there or set PYFAAS_KAFKA_PORT to another port.`);
+      expect(await isListening(Number(ports.PYFAAS_TEMPORAL_PORT))).toBe(false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('fails with one sentence on a malformed config value', async () => {
+    const result = await runCli(['up'], { PYFAAS_KAFKA_PORT: 'ninety' });
+    expect(result.code).toBe(1);
+    expect(result.output.trim()).toBe('pyfaas: Invalid configuration: PYFAAS_KAFKA_PORT (stack.kafkaPort) expected number, received nan (got "ninety").');
+  });
+});
+
+describe('pyfaas provision', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+  /** A PATH holding only the named tools, so one can be missing on purpose. */
+  function pathWith(tools: string[]): string {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'path-'));
+    dirs.push(dir);
+    for (const tool of tools) {
+      const found = findExecutable(tool);
+      if (found) symlinkSync(found, path.join(dir, tool));
+    }
+    return dir;
+  }
+
+  it('names the missing Go toolchain and how to get it', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
+    dirs.push(dataDir);
+    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'java', 'mvn', 'id']) });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('pyfaas: go is not installed or not on PATH: install Go');
+  });
+
+  it('names the missing Maven once the Temporal CLI is there', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
+    dirs.push(dataDir);
+    symlinkSync(path.join(REPO_DATA_DIR, 'bin'), path.join(dataDir, 'bin'));
+    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'java', 'go']) });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('pyfaas: mvn is not installed or not on PATH: install Apache Maven');
+  });
+
+  it('says which registry did not answer when the Go module proxy is unreachable', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
+    const modCache = mkdtempSync(path.join(os.tmpdir(), 'gomod-'));
+    dirs.push(dataDir, modCache);
+    mkdirSync(path.join(dataDir, 'bin'));
+    const closedPort = await freePort();
+    const result = await runCli(['provision'], {
+      PYFAAS_DATA_DIR: dataDir,
+      GOMODCACHE: modCache,
+      GOPROXY: `http://127.0.0.1:${closedPort}`,
+      GOFLAGS: '-modcacherw',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('check that the Go module proxy (GOPROXY) answers');
+  });
+});
