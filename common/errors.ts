@@ -65,3 +65,14 @@ export class SetupError extends PyFaaSError {
 export function isPyFaaSError(err: unknown): err is PyFaaSError {
   return err instanceof PyFaaSError;
 }
+
+/** Every instance a function may run is busy; the caller (Temporal) retries later. */
+export class AtCapacityError extends PyFaaSError {
+  readonly code: string = 'AT_CAPACITY';
+  readonly status: number = 429;
+}
+
+/** A function's code could not be loaded: handler file or export missing, import raised. */
+export class FunctionLoadError extends InputError {
+  override readonly code: string = 'HANDLER_LOAD_FAILED';
+}

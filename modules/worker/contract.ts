@@ -1,0 +1,68 @@
+/** What the execution layer needs to know about one function version. */
+export interface FunctionVersionSpec {
+  functionName: string;
+  version: number;
+  /** Host directory with the unpacked code (and installed dependencies): read-only in the sandbox. */
+  codeDir: string;
+  /** Id of a registered runtime module, e.g. `python3`. */
+  runtime: string;
+  handler: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutMs: number;
+  /** Most invocations of this function running at once on this node. */
+  maxConcurrency: number;
+  allowNetwork: boolean;
+}
+
+export interface InvocationRequest {
+  invocationId: string;
+  event: unknown;
+  attempt: number;
+}
+
+export interface FunctionError {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export interface CapturedLogs {
+  stdout: string;
+  stderr: string;
+  /** True when the function printed more than the capture limit; the rest was dropped. */
+  truncated: boolean;
+}
+
+export type InvocationStatus = 'succeeded' | 'failed' | 'timed_out' | 'crashed';
+
+export interface InvocationOutcome {
+  status: InvocationStatus;
+  result?: unknown;
+  /** For failed (function raised), timed_out, and crashed (process died: crash or OOM). */
+  error?: FunctionError;
+  logs: CapturedLogs;
+  coldStart: boolean;
+  durationMs: number;
+  instanceId: string;
+}
+
+export interface PoolStats {
+  instances: Array<{ functionName: string; version: number; instanceId: string; busy: boolean; pid?: number; rssBytes?: number }>;
+}
+
+/** The worker module's execution side: warm sandboxed instances per function version. */
+export interface ExecutionPool {
+  /**
+   * Runs one invocation on an idle warm instance (starting one when none is idle).
+   * Throws AtCapacityError when `maxConcurrency` invocations of the function already run.
+   * Resolves with the outcome for function errors, timeouts and crashes; never throws for them.
+   */
+  invoke(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome>;
+  /** Starts one instance and waits until its handler is loaded; throws InstanceStartError when it cannot load. */
+  warm(spec: FunctionVersionSpec): Promise<void>;
+  /** Stops the instances of a function (all versions, or one), waiting for running invocations up to `drainMs`. */
+  evict(functionName: string, version?: number, drainMs?: number): Promise<void>;
+  stats(): PoolStats;
+  close(): Promise<void>;
+}
