@@ -35,6 +35,10 @@ const schema = z
       brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
       clientId: z.string().min(1).default('pyfaas'),
     }).default({}),
+    pool: z.object({
+      /** A warm instance idle this long is stopped. */
+      idleTimeoutMs: positiveInt.default(10 * 60_000),
+    }).default({}),
     database: z.object({
       /** `sqlite:<path>` (the embedded default) or `postgres://…`. Empty means `<dataDir>/meta.sqlite`. */
       url: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').optional(),
@@ -75,6 +79,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_KAFKA_BROKERS: 'kafka.brokers',
   PYFAAS_KAFKA_CLIENT_ID: 'kafka.clientId',
   PYFAAS_DATABASE_URL: 'database.url',
+  PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',
   PYFAAS_TEMPORAL_UI_PORT: 'stack.temporalUiPort',
   PYFAAS_KAFKA_PORT: 'stack.kafkaPort',

@@ -1,12 +1,16 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp, createHealthRouter } from '../api';
+import { createFunctionRouter } from '../api/routes/functions';
+import { createInvocationRouter } from '../api/routes/invocations';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
-import { MetaStore } from '../modules/meta';
+import { Deployer, type MetaStore } from '../modules/meta';
+import { Invoker } from '../modules/task/invoker';
 import { KafkaHealth } from './kafka-health';
+import { openPlatform, type Platform } from './platform';
 import { Readiness } from './readiness';
 import { createPyFaaSWorker } from './worker';
 
@@ -15,6 +19,7 @@ export interface RunningPyFaaS {
   apiUrl?: string;
   client: Client;
   meta: MetaStore;
+  platform: Platform;
   /** Settles when the worker stops (rejects when it fails). */
   workerDone?: Promise<void>;
   close(): Promise<void>;
@@ -29,9 +34,10 @@ async function connectTemporal<T>(address: string, connect: () => Promise<T>): P
 }
 
 /**
- * Starts the PyFaaS process in its configured role: `worker` polls Temporal, `api` serves
- * HTTP, `all` does both and shares the worker's NativeConnection with the client (which is
- * what eager workflow start needs). Whatever opened before a failure is closed again.
+ * Starts the PyFaaS process in its configured role: `worker` polls Temporal and runs
+ * functions, `api` serves HTTP, `all` does both and shares the worker's NativeConnection
+ * with the client (which eager workflow start needs). Whatever opened before a failure is
+ * closed again, in reverse order.
  */
 export async function startPyFaaS(config: Config, logger: Logger): Promise<RunningPyFaaS> {
   const closers: Array<() => Promise<unknown>> = [];
@@ -44,23 +50,23 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     const hasApi = config.role === 'all' || config.role === 'api';
     const { address, namespace, taskQueue } = config.temporal;
 
-    const meta = await MetaStore.open(config.database.url, logger);
-    closers.push(() => meta.close());
+    const platform = await openPlatform(config, logger);
+    closers.push(() => platform.meta.close());
 
     let client: Client;
-    let worker: Worker | undefined;
     let workerDone: Promise<void> | undefined;
     if (hasWorker) {
       const native = await connectTemporal(address, () => NativeConnection.connect({ address }));
       closers.push(() => native.close());
-      worker = await createPyFaaSWorker({ connection: native, namespace, taskQueue, nodeId: config.nodeId, logger });
+      client = new Client({ connection: native, namespace });
+      const pool = platform.createPool();
+      closers.push(() => pool.close());
+      const worker = await createPyFaaSWorker({ connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, platform: { platform, client, pool } });
       workerDone = worker.run();
-      const running = worker;
       closers.push(async () => {
-        if (running.getState() === 'RUNNING') running.shutdown();
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerDone?.catch(() => undefined);
       });
-      client = new Client({ connection: native, namespace });
     } else {
       const connection = await connectTemporal(address, () => Connection.connect({ address }));
       closers.push(() => connection.close());
@@ -74,16 +80,27 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const readiness = new Readiness({
         temporal: () => client.workflowService.getSystemInfo({}),
         kafka: () => kafkaHealth.check(),
-        database: () => meta.ping(),
+        database: () => platform.meta.ping(),
       });
-      const app = createApp({ logger, routers: [createHealthRouter(readiness)] });
+      const { functions, payloads, artifacts, runtime } = platform;
+      const bodyLimitBytes = config.api.bodyLimitBytes;
+      const invoker = new Invoker({ client, functions, payloads, taskQueue, eagerStart: hasWorker });
+      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, logger });
+      const app = createApp({
+        logger,
+        routers: [
+          createHealthRouter(readiness),
+          createFunctionRouter({ functions, deployer, bodyLimitBytes }),
+          createInvocationRouter({ invoker, bodyLimitBytes }),
+        ],
+      });
       const server = await listen(app.callback(), config.api.host, config.api.port);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       closers.push(async () => server.closeAllConnections());
       apiUrl = `http://${config.api.host}:${config.api.port}`;
     }
-    logger.info({ role: config.role, apiUrl, temporal: address, taskQueue }, 'PyFaaS started');
-    return { apiUrl, client, meta, workerDone, close: closeAll };
+    logger.info({ role: config.role, apiUrl, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
+    return { apiUrl, client, meta: platform.meta, platform, workerDone, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -1,10 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { SetupError } from '../common/errors';
-import { PACKAGE_ROOT } from '../common/paths';
 import type { Logger } from '../common/logger';
+import { PACKAGE_ROOT } from '../common/paths';
 import { createSystemActivities } from '../activities';
+import { createDeleteActivities } from '../activities/delete';
+import { createDeployActivities } from '../activities/deploy';
+import { createInvokeActivities } from '../activities/invoke';
+import type { ExecutionPool } from '../modules/worker';
+import type { Platform } from './platform';
 
 /** Where `npm run build` writes the prebundled workflow code. */
 export function workflowBundlePath(): string {
@@ -17,8 +23,19 @@ export interface WorkerDeps {
   taskQueue: string;
   nodeId: string;
   logger: Logger;
+  /** With the platform (and a client and pool), the worker runs every PyFaaS activity; without, only system ones. */
+  platform?: { platform: Platform; client: Client; pool: ExecutionPool };
   /** Defaults to the prebundled code built by `npm run build`. */
   bundlePath?: string;
+}
+
+function platformActivities({ platform, client, pool }: NonNullable<WorkerDeps['platform']>, logger: Logger) {
+  const { functions, artifacts, payloads, specs, runtime, depsCacheDir } = platform;
+  return {
+    ...createInvokeActivities({ specs, pool, payloads, logger }),
+    ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
+    ...createDeleteActivities({ client, functions, artifacts, specs, pool, logger }),
+  };
 }
 
 /**
@@ -30,6 +47,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
   if (!existsSync(codePath)) throw new SetupError(`The workflow bundle ${codePath} is missing; run \`npm run build\` first.`);
   const activities = {
     ...createSystemActivities({ nodeId: deps.nodeId, startedAt: new Date() }),
+    ...(deps.platform ? platformActivities(deps.platform, deps.logger) : {}),
   };
   return Worker.create({
     connection: deps.connection,
@@ -38,5 +56,6 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
     workflowBundle: { codePath },
     activities,
     identity: `pyfaas-${deps.nodeId}@${process.pid}`,
+    maxConcurrentActivityTaskExecutions: 200,
   });
 }

@@ -1,2 +1,5 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { pingWorker, type PingResult } from './ping-worker';
+export { invokeFunction } from './invoke-function';
+export { deployFunction, deploymentProgressQuery } from './deploy-function';
+export { deleteFunction } from './delete-function';

@@ -20,6 +20,12 @@ export const BUBBLEWRAP_PACKAGE: DebianPackage = {
   present: () => findExecutable('bwrap') !== undefined,
 };
 
+/** pip for the system CPython: installs the dependencies of Python functions. */
+export const PIP_PACKAGE: DebianPackage = {
+  name: 'python3-pip',
+  present: () => existsSync('/usr/lib/python3/dist-packages/pip'),
+};
+
 /** The newest installed PostgreSQL server's bin dir (Debian keeps them per major version). */
 export function findPostgresBinDir(): string | undefined {
   const root = '/usr/lib/postgresql';

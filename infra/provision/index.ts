@@ -1,5 +1,5 @@
 import type { Logger } from '../../common/logger';
-import { BUBBLEWRAP_PACKAGE, ensureDebianPackages, POSTGRES_PACKAGE, type DebianPackage } from './debian-packages';
+import { BUBBLEWRAP_PACKAGE, ensureDebianPackages, PIP_PACKAGE, POSTGRES_PACKAGE, type DebianPackage } from './debian-packages';
 import { ensureKafkaJars } from './kafka-jars';
 import { ensureTemporalCli } from './temporal-cli';
 
@@ -24,7 +24,8 @@ export interface ProvisionNeeds {
  */
 export async function provision(dataDir: string, needs: ProvisionNeeds, logger: Logger): Promise<Provisioned> {
   const packages: DebianPackage[] = [];
-  if (needs.bubblewrap) packages.push(BUBBLEWRAP_PACKAGE);
+  // The function sandbox and the Python dependency installer go together.
+  if (needs.bubblewrap) packages.push(BUBBLEWRAP_PACKAGE, PIP_PACKAGE);
   if (needs.postgres) packages.push(POSTGRES_PACKAGE);
   await ensureDebianPackages(packages, logger);
   const temporalCli = await ensureTemporalCli(dataDir, logger);

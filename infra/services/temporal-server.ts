@@ -1,16 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import type { Logger } from '../../common/logger';
 import { ManagedProcess } from './managed-process';
 import { temporalAnswers } from './probes';
 
 /** Custom search attributes every PyFaaS workflow may carry (visible in the Temporal UI). */
-export const SEARCH_ATTRIBUTES = {
-  PyFaaSFunction: 'Keyword',
-  PyFaaSVersion: 'Keyword',
-  PyFaaSTrigger: 'Keyword',
-  PyFaaSMode: 'Keyword',
-} as const;
+export const SEARCH_ATTRIBUTES: Record<string, string> = Object.fromEntries(
+  ALL_SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, key.type === 'KEYWORD' ? 'Keyword' : key.type]),
+);
 
 export interface TemporalServerOptions {
   binary: string;

@@ -1,5 +1,22 @@
 import { EntitySchema } from '@mikro-orm/core';
 
+/** How async invocations retry after a function error (sync invocations never retry). */
+export interface RetrySettings {
+  maxAttempts: number;
+  /** Error types (exception class names) that end the invocation at once. */
+  nonRetryableErrors: string[];
+}
+
+/** What a version freezes: everything that decides how its code runs. */
+export interface VersionConfig {
+  runtime: string;
+  handler: string;
+  env: Record<string, string>;
+  memoryMb: number;
+  timeoutMs: number;
+  allowNetwork: boolean;
+}
+
 /** A function as the administrator manages it; code lives in its versions. */
 export interface FunctionRecord {
   id: string;
@@ -12,6 +29,10 @@ export interface FunctionRecord {
   memoryMb: number;
   timeoutMs: number;
   maxConcurrency: number;
+  allowNetwork: boolean;
+  retry: RetrySettings;
+  /** `deleting` stops new invocations while running ones drain. */
+  status: 'active' | 'deleting';
   /** The version number invocations use when none is named; absent until the first deploy activates. */
   activeVersion?: number;
   createdAt: Date;
@@ -28,7 +49,9 @@ export interface FunctionVersionRecord {
   artifactPath?: string;
   status: 'pending' | 'deploying' | 'ready' | 'failed';
   /** Runtime, handler, env and limits as they were when the version was made. */
-  config: Record<string, unknown>;
+  config: VersionConfig;
+  /** The deployment workflow that built this version. */
+  deploymentId?: string;
   error?: string;
   createdAt: Date;
 }
@@ -47,6 +70,9 @@ export const FunctionSchema = new EntitySchema<FunctionRecord>({
     memoryMb: { type: 'integer' },
     timeoutMs: { type: 'integer' },
     maxConcurrency: { type: 'integer' },
+    allowNetwork: { type: 'boolean', default: false },
+    retry: { type: 'json' },
+    status: { type: 'string', length: 16, default: 'active' },
     activeVersion: { type: 'integer', nullable: true },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
     updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
@@ -65,6 +91,7 @@ export const FunctionVersionSchema = new EntitySchema<FunctionVersionRecord>({
     artifactPath: { type: 'text', nullable: true },
     status: { type: 'string', length: 16 },
     config: { type: 'json' },
+    deploymentId: { type: 'string', length: 200, nullable: true },
     error: { type: 'text', nullable: true },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
   },

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { NotFoundError, PyFaaSError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import type { DeployInput, DeployProgress } from '../../workflows/contracts';
+import { FUNCTION_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { RuntimeModule } from '../runtime/contract';
+import type { FunctionRecord, FunctionVersionRecord } from './entities';
+import { parseCreateFunction, parseUpdateFunction, type UpdateFunctionInput } from './function-input';
+import type { FunctionService } from './functions';
+
+/** Deployment errors the caller caused keep their step's code and answer 400. */
+const INPUT_CODES = new Set(['SYNTAX_ERROR', 'DEPENDENCY_INSTALL_FAILED', 'HANDLER_LOAD_FAILED', 'INVALID_INPUT', 'LIMIT_EXCEEDED']);
+
+export class DeploymentFailedError extends PyFaaSError {
+  readonly status: number;
+  constructor(
+    readonly code: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, details);
+    this.status = INPUT_CODES.has(code) ? 400 : 500;
+  }
+}
+
+export interface DeploymentView extends DeployProgress {
+  deploymentId: string;
+  functionName: string;
+  version: number;
+}
+
+export interface DeployerDeps {
+  client: Client;
+  taskQueue: string;
+  functions: FunctionService;
+  artifacts: ArtifactStore;
+  runtime: (id: string) => RuntimeModule;
+  logger: Logger;
+}
+
+export interface Deployed {
+  fn: FunctionRecord;
+  deployment?: DeploymentView;
+}
+
+/**
+ * Creates, updates and deletes functions: stages the code (archive checks answer at once),
+ * writes the records, and runs the deploy or delete workflow — awaited unless `wait` is false.
+ */
+export class Deployer {
+  constructor(private readonly deps: DeployerDeps) {}
+
+  async create(body: unknown, wait: boolean): Promise<Deployed> {
+    const input = parseCreateFunction(body);
+    const runtime = this.deps.runtime(input.runtime);
+    const handler = runtime.parseHandler(input.handler);
+    const stagingId = randomUUID();
+    const { codeHash } = await this.deps.artifacts.materialise(stagingId, input.code, handler.file);
+    let created;
+    try {
+      created = await this.deps.functions.create(input, { codeHash });
+    } catch (err) {
+      await this.deps.artifacts.discard(stagingId);
+      throw err;
+    }
+    try {
+      const deployment = await this.deploy(created.fn, created.version, stagingId, wait);
+      return { fn: await this.deps.functions.get(input.name), deployment };
+    } catch (err) {
+      // A function whose first version cannot deploy is not created: nothing half-made stays.
+      await this.deps.functions.remove(input.name).catch((e) => this.deps.logger.error({ err: e }, 'could not undo a failed create'));
+      throw err;
+    }
+  }
+
+  async update(name: string, body: unknown, wait: boolean): Promise<Deployed> {
+    const { code, ...patch }: UpdateFunctionInput = parseUpdateFunction(body);
+    const current = await this.deps.functions.get(name);
+    let staged: { stagingId: string; codeHash: string } | undefined;
+    if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {
+      const runtime = this.deps.runtime(patch.runtime ?? current.runtime);
+      const handler = runtime.parseHandler(patch.handler ?? current.handler);
+      if (code !== undefined) {
+        const stagingId = randomUUID();
+        staged = { stagingId, ...(await this.deps.artifacts.materialise(stagingId, code, handler.file)) };
+      }
+    }
+    const { fn, version } = await this.deps.functions.update(name, patch, staged && { codeHash: staged.codeHash });
+    if (!version) return { fn };
+    // Config-only changes rebuild from the version's stored code.
+    const stagingId = staged?.stagingId ?? (await this.restage(version));
+    const deployment = await this.deploy(fn, version, stagingId, wait);
+    return { fn: await this.deps.functions.get(name), deployment };
+  }
+
+  /** Starts deleteFunction after marking the function deleting; waits when asked. Throws FunctionNotFoundError. */
+  async delete(name: string, wait: boolean): Promise<void> {
+    const fn = await this.deps.functions.markDeleting(name);
+    const handle = await this.deps.client.workflow.start('deleteFunction', {
+      taskQueue: this.deps.taskQueue,
+      workflowId: `delete-${name}-${randomUUID().slice(0, 8)}`,
+      args: [{ functionName: name, drainMs: fn.timeoutMs + 5000 }],
+      typedSearchAttributes: [{ key: FUNCTION_KEY, value: name }],
+    });
+    if (wait) await handle.result();
+  }
+
+  /** Throws NotFoundError for an unknown deployment id. */
+  async deployment(deploymentId: string): Promise<DeploymentView> {
+    const match = /^deploy-(.+)-v(\d+)$/.exec(deploymentId);
+    if (!match) throw new NotFoundError(`No deployment ${deploymentId}.`);
+    const handle = this.deps.client.workflow.getHandle(deploymentId);
+    try {
+      const progress = await handle.query<DeployProgress>('deploymentProgress');
+      return { deploymentId, functionName: match[1], version: Number(match[2]), ...progress };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`No deployment ${deploymentId}.`);
+      throw err;
+    }
+  }
+
+  private async deploy(fn: FunctionRecord, version: FunctionVersionRecord, stagingId: string, wait: boolean): Promise<DeploymentView> {
+    const deploymentId = `deploy-${fn.name}-v${version.number}`;
+    const input: DeployInput = { functionName: fn.name, version: version.number, runtime: version.config.runtime, stagingId };
+    await this.deps.functions.updateVersion(fn.name, version.number, { deploymentId });
+    const handle = await this.deps.client.workflow.start('deployFunction', {
+      taskQueue: this.deps.taskQueue,
+      workflowId: deploymentId,
+      args: [input],
+      typedSearchAttributes: [
+        { key: FUNCTION_KEY, value: fn.name },
+        { key: VERSION_KEY, value: String(version.number) },
+      ],
+    });
+    const base = { deploymentId, functionName: fn.name, version: version.number };
+    if (!wait) return { ...base, status: 'running', steps: [] };
+    try {
+      return { ...base, ...(await handle.result()) };
+    } catch (err) {
+      if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+        const details = err.cause.details?.[0] as Record<string, unknown> | undefined;
+        throw new DeploymentFailedError(err.cause.type ?? 'DEPLOYMENT_FAILED', err.cause.message, { ...details, deploymentId });
+      }
+      throw err;
+    }
+  }
+
+  /** Stages the stored code of an existing version again, for a rebuild with new config. */
+  private async restage(version: FunctionVersionRecord): Promise<string> {
+    const stagingId = randomUUID();
+    await this.deps.artifacts.stageStored(stagingId, version.codeHash);
+    return stagingId;
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { InputError } from '../../common/errors';
+
+/** A DNS label (RFC 1123) that starts with a letter: it names workflow ids, routes and dirs. */
+export const FUNCTION_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LABEL_KEY = /^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/;
+/** Lambda's limit on the whole environment, for the same reason: it travels with every start. */
+const ENV_TOTAL_BYTES = 4096;
+
+const retry = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    nonRetryableErrors: z.array(z.string().min(1).max(200)).max(50).default([]),
+  })
+  .strict();
+
+const env = z
+  .record(z.string().regex(ENV_KEY, 'must be a valid environment variable name'), z.string())
+  .refine((vars) => Object.keys(vars).every((key) => !key.startsWith('PYFAAS_')), 'names starting with PYFAAS_ are reserved')
+  .refine((vars) => Buffer.byteLength(JSON.stringify(vars)) <= ENV_TOTAL_BYTES, `must total at most ${ENV_TOTAL_BYTES} bytes`);
+
+const labels = z
+  .record(z.string().regex(LABEL_KEY, 'label keys must be lowercase alphanumerics with . _ / -'), z.string().max(63))
+  .refine((value) => Object.keys(value).length <= 32, 'at most 32 labels');
+
+/** Fields shared by create and update; code is validated by the artifact store. */
+const settings = {
+  runtime: z.string().min(1).max(32),
+  handler: z.string().min(1).max(255),
+  description: z.string().max(1024),
+  labels,
+  env,
+  memoryMb: z.number().int().min(64).max(4096),
+  timeoutMs: z.number().int().min(100).max(900_000),
+  maxConcurrency: z.number().int().min(1).max(1000),
+  allowNetwork: z.boolean(),
+  retry,
+  code: z.record(z.unknown()),
+};
+
+const createSchema = z
+  .object({
+    name: z.string().regex(FUNCTION_NAME, 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters'),
+    ...settings,
+    description: settings.description.default(''),
+    labels: settings.labels.default({}),
+    env: settings.env.default({}),
+    memoryMb: settings.memoryMb.default(128),
+    timeoutMs: settings.timeoutMs.default(10_000),
+    maxConcurrency: settings.maxConcurrency.default(10),
+    allowNetwork: settings.allowNetwork.default(false),
+    retry: retry.default({}),
+  })
+  .strict();
+
+const updateSchema = z.object(settings).partial().strict();
+
+export type CreateFunctionInput = z.infer<typeof createSchema>;
+export type UpdateFunctionInput = z.infer<typeof updateSchema>;
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const sentence = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw new InputError(`Invalid ${what}: ${sentence}.`, { issues });
+}
+
+/** Validates a create request; throws InputError listing every bad field. */
+export function parseCreateFunction(body: unknown): CreateFunctionInput {
+  return parse(createSchema, body, 'function');
+}
+
+/** Validates an update request (every field optional); throws InputError listing every bad field. */
+export function parseUpdateFunction(body: unknown): UpdateFunctionInput {
+  return parse(updateSchema, body, 'function update');
+}

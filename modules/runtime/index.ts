@@ -1,0 +1,3 @@
+export * from './contract';
+export { python3Runtime } from './python';
+export { nodejs20Runtime } from './node';

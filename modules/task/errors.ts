@@ -1,0 +1,22 @@
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConflictError, NotFoundError, UnavailableError } from '../../common/errors';
+
+export class NoActiveVersionError extends ConflictError {
+  override readonly code: string = 'NO_ACTIVE_VERSION';
+}
+
+export class InvocationNotFoundError extends NotFoundError {
+  override readonly code: string = 'INVOCATION_NOT_FOUND';
+}
+
+/** A workflow that failed for a platform reason carries the error code as its failure type. */
+export function platformError(err: unknown, invocationId: string): unknown {
+  if (err instanceof WorkflowNotFoundError) return new InvocationNotFoundError(`No invocation ${invocationId}.`);
+  if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
+    const { type, message } = err.cause;
+    if (type === 'FUNCTION_NOT_FOUND' || type === 'VERSION_NOT_FOUND') return new NotFoundError(message);
+    return new UnavailableError(`Invocation ${invocationId} failed in the platform: ${message}`);
+  }
+  return err;
+}

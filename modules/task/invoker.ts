@@ -1,0 +1,129 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { ConflictError, InputError } from '../../common/errors';
+import type { InvocationMode, InvocationRecord, InvokeInput } from '../../workflows/contracts';
+import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
+import type { FunctionService } from '../meta/functions';
+import { NoActiveVersionError, platformError } from './errors';
+import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
+import type { InvocationPage, InvocationView } from './invocation-view';
+import type { PayloadStore } from './payloads';
+
+export interface InvokeOptions {
+  /** A version number; the active version when absent. */
+  version?: number;
+  trigger: string;
+  /** Async only: a repeated key returns the first invocation instead of starting another. */
+  idempotencyKey?: string;
+}
+
+export interface InvokerDeps {
+  client: Client;
+  functions: FunctionService;
+  payloads: PayloadStore;
+  taskQueue: string;
+  /** Start the workflow eagerly on this process's worker (needs the worker's NativeConnection). */
+  eagerStart: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** Starts invocations as `invokeFunction` workflows and reads them back from Temporal. */
+export class Invoker {
+  constructor(private readonly deps: InvokerDeps) {}
+
+  /** Throws FunctionNotFoundError, VersionNotFoundError, or NoActiveVersionError / ConflictError for a version not ready. */
+  async resolve(functionName: string, version?: number): Promise<{ fn: FunctionRecord; version: FunctionVersionRecord }> {
+    const fn = await this.deps.functions.get(functionName);
+    const number = version ?? fn.activeVersion ?? undefined;
+    if (number === undefined) throw new NoActiveVersionError(`Function ${JSON.stringify(functionName)} has no active version yet; its deployment has not completed.`);
+    const record = await this.deps.functions.getVersion(functionName, number);
+    if (record.status !== 'ready') throw new ConflictError(`Version ${number} of ${JSON.stringify(functionName)} is ${record.status}, not ready to invoke.`);
+    return { fn, version: record };
+  }
+
+  /** Runs the invocation and waits for its record. Function errors are a failed record, not a throw. */
+  async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
+    const { handle } = await this.start(functionName, event, 'sync', options);
+    return this.awaitRecord(handle);
+  }
+
+  /** Starts the invocation and returns its id at once (the first one's, for a repeated idempotency key). */
+  async invokeAsync(functionName: string, event: unknown, options: InvokeOptions): Promise<{ invocationId: string; duplicate: boolean }> {
+    const { handle, duplicate } = await this.start(functionName, event, 'async', options);
+    return { invocationId: handle.workflowId, duplicate };
+  }
+
+  /** Throws InvocationNotFoundError. */
+  async get(invocationId: string): Promise<InvocationView> {
+    return describeInvocation(this.deps.client, this.deps.payloads, invocationId);
+  }
+
+  async list(query: { functionName?: string; status?: string; limit: number; pageToken?: string }): Promise<InvocationPage> {
+    if (query.status && !INVOCATION_STATUSES.includes(query.status as never)) {
+      throw new InputError(`Unknown invocation status ${JSON.stringify(query.status)}; use one of ${INVOCATION_STATUSES.join(', ')}.`);
+    }
+    return listInvocations(this.deps.client, query);
+  }
+
+  /** Requests cancellation of a queued or running invocation; throws ConflictError when it already ended. */
+  async cancel(invocationId: string): Promise<InvocationView> {
+    const view = await this.get(invocationId);
+    if (view.status !== 'queued' && view.status !== 'running') {
+      throw new ConflictError(`Invocation ${invocationId} already ended (${view.status}); only queued or running invocations can be cancelled.`);
+    }
+    await this.deps.client.workflow.getHandle(invocationId).cancel();
+    return { ...view, status: 'cancelled' };
+  }
+
+  private async start(functionName: string, event: unknown, mode: InvocationMode, options: InvokeOptions) {
+    const { fn, version } = await this.resolve(functionName, options.version);
+    const { value, ref } = await this.deps.payloads.inlineOrRef(event);
+    const input: InvokeInput = {
+      functionName, version: version.number, event: value, eventRef: ref, mode, trigger: options.trigger,
+      retry: fn.retry, timeoutMs: version.config.timeoutMs,
+    };
+    const workflowId = this.invocationId(functionName, mode, options.idempotencyKey);
+    try {
+      const handle = await this.deps.client.workflow.start('invokeFunction', {
+        taskQueue: this.deps.taskQueue,
+        workflowId,
+        args: [input],
+        memo: { functionName, version: version.number, mode, trigger: options.trigger },
+        typedSearchAttributes: new TypedSearchAttributes([
+          { key: FUNCTION_KEY, value: functionName },
+          { key: VERSION_KEY, value: String(version.number) },
+          { key: TRIGGER_KEY, value: options.trigger },
+          { key: MODE_KEY, value: mode },
+          { key: STATUS_KEY, value: 'queued' },
+        ]),
+        ...(options.idempotencyKey ? { workflowIdConflictPolicy: 'USE_EXISTING' as const, workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+        requestEagerStart: this.deps.eagerStart,
+      });
+      return { handle, duplicate: false };
+    } catch (err) {
+      // The key was used before and that invocation already ended: it is the answer.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return { handle: this.deps.client.workflow.getHandle(workflowId), duplicate: true };
+      throw err;
+    }
+  }
+
+  private invocationId(functionName: string, mode: InvocationMode, idempotencyKey?: string): string {
+    if (idempotencyKey === undefined) return `${functionName}-${randomUUID()}`;
+    if (mode !== 'async') throw new InputError('Idempotency-Key applies to async invocations only.');
+    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw new InputError('Idempotency-Key must be 1 to 255 printable ASCII characters.');
+    return `${functionName}-idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+  }
+
+  private async awaitRecord(handle: WorkflowHandle): Promise<InvocationView> {
+    try {
+      const record = (await handle.result()) as InvocationRecord;
+      const result = record.resultRef ? await this.deps.payloads.get(record.resultRef) : record.result;
+      return { invocationId: handle.workflowId, ...record, result, resultRef: undefined } as InvocationView;
+    } catch (err) {
+      throw platformError(err, handle.workflowId);
+    }
+  }
+}

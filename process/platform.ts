@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { InputError } from '../common/errors';
+import type { Logger } from '../common/logger';
+import type { Config } from '../infra/config';
+import { ArtifactStore } from '../modules/artifacts/artifact-store';
+import { FunctionService, MetaStore } from '../modules/meta';
+import { ModuleRegistry } from '../modules/registry';
+import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
+import { PayloadStore } from '../modules/task/payloads';
+import { localPoolWorker, type ExecutionPool, type LocalPoolModuleOptions } from '../modules/worker';
+import { VersionSpecs } from '../activities/version-specs';
+
+export class UnknownRuntimeError extends InputError {
+  override readonly code: string = 'UNKNOWN_RUNTIME';
+}
+
+/** The services every role shares, built once per process from the config. */
+export interface Platform {
+  registry: ModuleRegistry;
+  runtime: (id: string) => RuntimeModule;
+  meta: MetaStore;
+  functions: FunctionService;
+  artifacts: ArtifactStore;
+  payloads: PayloadStore;
+  specs: VersionSpecs;
+  depsCacheDir: string;
+  /** Builds the execution pool (worker roles only). */
+  createPool(): ExecutionPool;
+}
+
+/** The modules PyFaaS ships; each is registered like any third-party module would be. */
+export function defaultRegistry(config: Config, logger: Logger): ModuleRegistry {
+  return new ModuleRegistry({ logger, dataDir: config.dataDir })
+    .register(python3Runtime)
+    .register(nodejs20Runtime)
+    .register(localPoolWorker)
+    .validate();
+}
+
+export async function openPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const registry = defaultRegistry(config, logger);
+  const runtime = (id: string): RuntimeModule => {
+    if (!registry.has('runtime', id)) {
+      throw new UnknownRuntimeError(`Unknown runtime ${JSON.stringify(id)}; available: ${registry.ids('runtime').join(', ')}.`);
+    }
+    return registry.get<RuntimeModule>('runtime', id);
+  };
+  const meta = await MetaStore.open(config.database.url, logger);
+  const functions = new FunctionService(meta);
+  return {
+    registry,
+    runtime,
+    meta,
+    functions,
+    artifacts: new ArtifactStore(path.join(config.dataDir, 'artifacts')),
+    payloads: new PayloadStore(path.join(config.dataDir, 'payloads')),
+    specs: new VersionSpecs(functions),
+    depsCacheDir: path.join(config.dataDir, 'deps-cache'),
+    createPool() {
+      const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
+      return build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../common/logger';
+import { loadConfig } from '../../infra/config';
+import { freePort } from '../../infra/ports';
+import { startPyFaaS, type RunningPyFaaS } from '../../process/serve';
+import { testServices } from './services';
+import { installTestRuntime } from './temporal';
+
+export interface TestPyFaaS {
+  running: RunningPyFaaS;
+  url: string;
+  dataDir: string;
+  request(method: string, pathname: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A PyFaaS process (role all) against the run's real Temporal, with a data dir, task queue
+ * and meta database of its own: SQLite, or a fresh PostgreSQL database.
+ */
+export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string> }): Promise<TestPyFaaS> {
+  installTestRuntime();
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-it-'));
+  const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
+  const databaseUrl =
+    options.database === 'sqlite' ? `sqlite:${path.join(dataDir, 'meta.sqlite')}` : testServices().postgresUrl.replace(/\/[^/]+$/, `/it_${suffix}`);
+  const config = loadConfig({
+    PYFAAS_DATA_DIR: dataDir,
+    PYFAAS_API_PORT: String(await freePort()),
+    PYFAAS_TEMPORAL_ADDRESS: testServices().temporalAddress,
+    PYFAAS_TASK_QUEUE: `it-${suffix}`,
+    PYFAAS_KAFKA_BROKERS: testServices().kafkaBrokers.join(','),
+    PYFAAS_DATABASE_URL: databaseUrl,
+    PYFAAS_NODE_ID: 'test-node',
+    ...options.env,
+  });
+  const running = await startPyFaaS(config, silentLogger());
+  const url = running.apiUrl!;
+  return {
+    running,
+    url,
+    dataDir,
+    async request(method, pathname, body, headers = {}) {
+      const init: RequestInit = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+        (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${url}${pathname}`, init);
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed, headers: response.headers };
+    },
+    async close() {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A unique, valid function name for one test. */
+export function functionName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls GET /v1/invocations/:id until the invocation leaves queued/running. */
+export async function waitForInvocation(pyfaas: TestPyFaaS, invocationId: string, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { body } = await pyfaas.request('GET', `/v1/invocations/${invocationId}`);
+    if (body.status !== 'queued' && body.status !== 'running') return body;
+    if (Date.now() > deadline) throw new Error(`invocation ${invocationId} still ${body.status} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

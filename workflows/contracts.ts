@@ -1,0 +1,86 @@
+/** Inputs and results of PyFaaS workflows, shared by the workflows, the API and the bridge. */
+
+export type InvocationMode = 'sync' | 'async';
+export type InvocationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface RetrySettings {
+  maxAttempts: number;
+  nonRetryableErrors: string[];
+}
+
+export interface InvokeInput {
+  functionName: string;
+  version: number;
+  /** The event inline, or a reference to it in the payload store when it is large. */
+  event?: unknown;
+  eventRef?: string;
+  mode: InvocationMode;
+  /** What started it: `http`, `kafka:<trigger>`, `schedule:<id>`… */
+  trigger: string;
+  retry: RetrySettings;
+  timeoutMs: number;
+}
+
+export interface FunctionErrorInfo {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export interface InvocationLogs {
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+}
+
+/** One attempt as the activity reports it. */
+export interface AttemptOutcome {
+  status: 'succeeded' | 'failed' | 'timed_out' | 'crashed';
+  result?: unknown;
+  resultRef?: string;
+  error?: FunctionErrorInfo;
+  logs: InvocationLogs;
+  coldStart: boolean;
+  durationMs: number;
+  instanceId: string;
+  startedAt: string;
+}
+
+/** The workflow's result: what GET /v1/invocations/{id} shows once it is done. */
+export interface InvocationRecord {
+  functionName: string;
+  version: number;
+  mode: InvocationMode;
+  trigger: string;
+  status: 'succeeded' | 'failed' | 'timed_out';
+  result?: unknown;
+  resultRef?: string;
+  error?: FunctionErrorInfo;
+  logs: InvocationLogs;
+  coldStart: boolean;
+  attempts: number;
+  durationMs: number;
+}
+
+export interface DeployInput {
+  functionName: string;
+  version: number;
+  runtime: string;
+  /** The staged, not yet validated code the API received. */
+  stagingId: string;
+}
+
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
+
+export interface DeployProgress {
+  status: 'running' | 'succeeded' | 'failed';
+  steps: Array<{ name: string; status: StepStatus; error?: string }>;
+  error?: { code: string; message: string; details?: unknown };
+  previousVersion?: number;
+}
+
+export interface DeleteInput {
+  functionName: string;
+  /** How long running invocations may take to finish before they are cancelled. */
+  drainMs: number;
+}
