@@ -5,7 +5,6 @@
  *
  *   npx tsc -p tsconfig.build.json && node dist/bench/pool.js [--invokes 200] [--starts 10]
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import type { FunctionVersionSpec } from '../modules/worker/contract';
 import { Instance, type ExecutableRuntime } from '../modules/worker/instance';
 import { limitMode } from '../modules/worker/limits';
 import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
+import { option, percentile, round, spawnTime } from './stats';
 
 interface Runtime {
   name: string;
@@ -49,30 +49,9 @@ const RUNTIMES: Runtime[] = [
   },
 ];
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
-}
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
-const round = (ms: number) => Math.round(ms * 100) / 100;
 
-/** Median wall time of running a command to completion. */
-function spawnTime(command: string, args: string[], runs: number): number {
-  const times: number[] = [];
-  for (let i = 0; i < runs; i += 1) {
-    const started = performance.now();
-    // A clean environment, as in the sandbox: e.g. NODE_EXTRA_CA_CERTS alone adds ~100 ms to node's start.
-    const result = spawnSync(command, args, { stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } });
-    if (result.status !== 0) throw new Error(`${command} ${args.slice(-3).join(' ')} exited with ${result.status}`);
-    times.push(performance.now() - started);
-  }
-  return percentile(times, 50);
-}
 
 async function measure(runtime: Runtime, codeDir: string, starts: number, invokes: number) {
   const spec: FunctionVersionSpec = {

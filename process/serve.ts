@@ -9,6 +9,7 @@ import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Invoker } from '../modules/task/invoker';
+import type { ExecutionPool } from '../modules/worker';
 import { KafkaHealth } from './kafka-health';
 import { openPlatform, type Platform } from './platform';
 import { Readiness } from './readiness';
@@ -20,6 +21,8 @@ export interface RunningPyFaaS {
   client: Client;
   meta: MetaStore;
   platform: Platform;
+  /** This process's execution pool (worker roles only). */
+  pool?: ExecutionPool;
   /** Settles when the worker stops (rejects when it fails). */
   workerDone?: Promise<void>;
   close(): Promise<void>;
@@ -55,13 +58,15 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
 
     let client: Client;
     let workerDone: Promise<void> | undefined;
+    let pool: ExecutionPool | undefined;
     if (hasWorker) {
       const native = await connectTemporal(address, () => NativeConnection.connect({ address }));
       closers.push(() => native.close());
       client = new Client({ connection: native, namespace });
-      const pool = platform.createPool();
-      closers.push(() => pool.close());
-      const worker = await createPyFaaSWorker({ connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, platform: { platform, client, pool } });
+      const workerPool = platform.createPool();
+      pool = workerPool;
+      closers.push(() => workerPool.close());
+      const worker = await createPyFaaSWorker({ connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, platform: { platform, client, pool: workerPool } });
       workerDone = worker.run();
       closers.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -100,7 +105,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       apiUrl = `http://${config.api.host}:${config.api.port}`;
     }
     logger.info({ role: config.role, apiUrl, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
-    return { apiUrl, client, meta: platform.meta, platform, workerDone, close: closeAll };
+    return { apiUrl, client, meta: platform.meta, platform, pool, workerDone, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

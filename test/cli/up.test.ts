@@ -36,7 +36,8 @@ describe('pyfaas up', () => {
     const env = { ...ports, PYFAAS_DATA_DIR: dataDir };
     const up = startCli(['up'], env);
     try {
-      expect(await eventually(async () => up.output().includes('PyFaaS is up'), 90_000)).toBe(true);
+      const cameUp = await eventually(async () => up.output().includes('PyFaaS is up'), 90_000);
+      if (!cameUp) throw new Error(`pyfaas up did not come up within 90 s; its output:\n${up.output()}`);
       const readyz = await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/readyz`);
       expect(readyz.status).toBe(200);
       expect(((await readyz.json()) as any).checks).toMatchObject({ temporal: { status: 'ok' }, kafka: { status: 'ok' }, database: { status: 'ok' } });

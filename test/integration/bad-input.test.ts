@@ -42,7 +42,7 @@ describe('bad input over the HTTP API', () => {
     expect(response.body.error.code).toBe('SYNTAX_ERROR');
     expect(response.body.error.details.issues[0]).toMatchObject({ file: 'main.py', line: 4 });
     expect((await pyfaas.request('GET', `/v1/functions/${name}`)).status).toBe(404);
-    const node = await create({ name, runtime: 'nodejs20', handler: 'index.handler', code: { inline: 'exports.handler = () => {;\n' } });
+    const node = await create({ name, runtime: 'nodejs20', handler: 'index.handler', code: { inline: 'exports.handler = () => 1 +;\n' } });
     expect(node.status).toBe(400);
     expect(node.body.error.details.issues[0]).toMatchObject({ file: 'index.js', line: 1 });
   });

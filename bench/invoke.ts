@@ -1,0 +1,122 @@
+/**
+ * End-to-end invocation benchmark: PyFaaS beside a bare Temporal workflow running one no-op
+ * activity (`pingWorker`), same server, same worker process, same connection, same run.
+ *
+ *   npm run bench            (= npm run build && node dist/bench/invoke.js)
+ *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8]
+ *
+ * Prints a table and a JSON document with each figure beside its baseline and the goal.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createLogger, silentLogger } from '../common/logger';
+import { PACKAGE_ROOT } from '../common/paths';
+import { loadConfig } from '../infra/config';
+import { freePort } from '../infra/ports';
+import { provision } from '../infra/provision';
+import { startStack } from '../infra/stack';
+import { python3Path } from '../modules/runtime/interpreters';
+import { PYTHON_SHIM_DIR } from '../modules/runtime/python/launch';
+import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
+import { startPyFaaS } from '../process/serve';
+import { option, percentile, round, spawnTime, throughput, timeSequential } from './stats';
+
+const REQUESTS = option('requests', 300);
+const SECONDS = option('seconds', 30);
+const WINDOW = option('window', 32);
+const COLDS = option('colds', 8);
+const IDLE_MS = 1500;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const logger = createLogger({ level: 'info', name: 'bench', pretty: Boolean(process.stderr.isTTY) });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-bench-'));
+  const provisioned = await provision(path.join(PACKAGE_ROOT, '.pyfaas'), { postgres: false, bubblewrap: true }, logger);
+  const stack = await startStack({ stateDir: path.join(dataDir, 'stack'), host: '127.0.0.1', temporal: { port: await freePort(), namespace: 'default' } }, provisioned, logger);
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const config = loadConfig({
+    PYFAAS_DATA_DIR: dataDir,
+    PYFAAS_API_PORT: String(await freePort()),
+    PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress,
+    PYFAAS_TASK_QUEUE: 'bench',
+    PYFAAS_POOL_IDLE_TIMEOUT_MS: String(IDLE_MS),
+  });
+  const pyfaas = await startPyFaaS(config, silentLogger());
+  try {
+    const api = pyfaas.apiUrl!;
+    const post = async (pathname: string, body: unknown) => {
+      const response = await fetch(`${api}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const json = (await response.json()) as any;
+      if (response.status >= 300 || (json.status && json.status !== 'succeeded' && json.status !== 'queued')) throw new Error(`${pathname}: ${response.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    await post('/v1/functions', { name: 'identity', runtime: 'python3', handler: 'main.handler', maxConcurrency: 64, code: { inline: 'def handler(event, context):\n    return event\n' } });
+
+    const client = pyfaas.client;
+    const bare = () => client.workflow.execute('pingWorker', { taskQueue: 'bench', workflowId: `bare-${randomUUID()}`, args: ['x'], requestEagerStart: true });
+    const invoke = () => post('/v1/functions/identity/invoke', { hello: 'world' });
+
+    logger.info(`warm latency: ${REQUESTS} sequential calls each`);
+    const bareTimes = await timeSequential(bare, REQUESTS, 30);
+    const warmTimes = await timeSequential(invoke, REQUESTS, 30);
+
+    logger.info(`cold starts: ${COLDS}, each after the pool reaped the idle instance`);
+    const colds: number[] = [];
+    for (let i = 0; i < COLDS; i += 1) {
+      await sleep(IDLE_MS + 700);
+      const started = performance.now();
+      const result = await invoke();
+      if (!result.coldStart) throw new Error('expected a cold start: the idle instance was not reaped');
+      colds.push(performance.now() - started);
+    }
+    const launch = { command: python3Path(), args: ['-c', 'pass'], env: {} };
+    const sandboxedPython = spawnTime(bwrapPath(), sandboxArgs({ functionName: 'bench', version: 1, codeDir: PYTHON_SHIM_DIR, env: {}, memoryMb: 128, allowNetwork: false, shimDir: PYTHON_SHIM_DIR, launch }), 15);
+
+    logger.info(`async throughput: ${SECONDS} s each, ${WINDOW} in flight`);
+    const bareRate = await throughput(async () => (await client.workflow.start('pingWorker', { taskQueue: 'bench', workflowId: `bare-${randomUUID()}`, args: ['x'], requestEagerStart: true })).result(), WINDOW, SECONDS);
+    const asyncRate = await throughput(async () => {
+      const { invocationId } = await post('/v1/functions/identity/invoke?async=true', { hello: 'world' });
+      await client.workflow.getHandle(invocationId).result();
+    }, WINDOW, SECONDS);
+
+    const instances = pyfaas.pool!.stats().instances.filter((i) => i.functionName === 'identity' && !i.busy && i.rssBytes);
+    const meanRss = instances.reduce((sum, i) => sum + (i.rssBytes ?? 0), 0) / Math.max(1, instances.length);
+
+    const barePython = spawnTime(python3Path(), ['-c', 'pass'], 15);
+    const bareP50 = percentile(bareTimes, 50);
+    const figures = {
+      warmP50: { pyfaas: round(percentile(warmTimes, 50)), baseline: round(bareP50), ratio: round(percentile(warmTimes, 50) / bareP50), goal: '≤ 1.3× bare workflow' },
+      warmP99: { pyfaas: round(percentile(warmTimes, 99)), baseline: round(percentile(bareTimes, 99)), ratioToOwnP50: round(percentile(warmTimes, 99) / percentile(warmTimes, 50)), goal: 'p99 ≤ 2× p50' },
+      coldStart: { pyfaas: round(percentile(colds, 50)), baseline: round(sandboxedPython + bareP50), ratio: round(percentile(colds, 50) / (sandboxedPython + bareP50)), goal: '≤ 1.5× (sandboxed python -c pass + bare workflow)', sandboxedPython: round(sandboxedPython), barePython: round(barePython) },
+      asyncThroughput: { pyfaas: round(asyncRate), baseline: round(bareRate), ratio: round(asyncRate / bareRate), goal: '≥ 0.8× bare workflow', unit: 'completed/s' },
+      idleInstanceRss: { pyfaas: round(meanRss / 2 ** 20), instances: instances.length, goal: '≤ 15 MB per idle Python instance', unit: 'MiB (whole sandbox tree)' },
+    };
+    console.log('\nfigure                     PyFaaS      baseline    ratio   goal');
+    console.log(`warm sync p50 (ms)         ${pad(figures.warmP50.pyfaas)}${pad(figures.warmP50.baseline)}${pad(figures.warmP50.ratio, 8)}${figures.warmP50.goal}`);
+    console.log(`warm sync p99 (ms)         ${pad(figures.warmP99.pyfaas)}${pad(figures.warmP99.baseline)}${pad(figures.warmP99.ratioToOwnP50, 8)}${figures.warmP99.goal}`);
+    console.log(`cold start (ms)            ${pad(figures.coldStart.pyfaas)}${pad(figures.coldStart.baseline)}${pad(figures.coldStart.ratio, 8)}${figures.coldStart.goal}`);
+    console.log(`async throughput (/s)      ${pad(figures.asyncThroughput.pyfaas)}${pad(figures.asyncThroughput.baseline)}${pad(figures.asyncThroughput.ratio, 8)}${figures.asyncThroughput.goal}`);
+    console.log(`idle Python instance (MiB) ${pad(figures.idleInstanceRss.pyfaas)}${pad(round(0))}${pad('-', 8)}${figures.idleInstanceRss.goal}`);
+    console.log(`\n${JSON.stringify({ benchmark: 'invoke', requests: REQUESTS, seconds: SECONDS, window: WINDOW, figures }, null, 2)}`);
+  } finally {
+    await pyfaas.close();
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function pad(value: number | string, width = 12): string {
+  return String(value).padEnd(width);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
