@@ -1,4 +1,6 @@
 import { mkdirSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import path from 'node:path';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import type { Logger } from '../../common/logger';
@@ -57,5 +59,28 @@ export async function startTemporalServer(options: TemporalServerOptions, logger
     logger,
   );
   await service.waitUntilHealthy(() => temporalAnswers(`${options.host}:${options.port}`), options.startTimeoutMs ?? 60_000);
+  try {
+    await registerSearchAttributes(`${options.host}:${options.port}`, options.namespace);
+  } catch (err) {
+    await service.stop();
+    throw err;
+  }
   return service;
+}
+
+/**
+ * `--search-attribute` registers attributes only when the dev server creates its database;
+ * a database kept from an older PyFaaS lacks the newer ones, so add whatever is missing.
+ */
+async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
+    if (missing.length === 0) return;
+    const searchAttributes = Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
+    await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+  } finally {
+    await connection.close();
+  }
 }
