@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AtCapacityError, ModuleError, UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { ExecutionPool, FunctionVersionSpec, InvocationOutcome, InvocationRequest, PoolStats } from './contract';
-import { childrenByParent, Instance, type ExecutableRuntime } from './instance';
+import { Instance, type ExecutableRuntime } from './instance';
+import { childrenByParent } from './process-tree';
 
 export interface LocalPoolOptions {
   /** The runtime module for an id (e.g. `python3`), or undefined when none is registered. */

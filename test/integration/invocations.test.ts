@@ -107,6 +107,17 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     expect(description.memo).toMatchObject({ functionName: name, version: 1 });
   });
 
+  it('caps concurrency per function: the excess waits in Temporal and still completes', async () => {
+    const name = functionName('cap');
+    await deploy(name, PY('time.sleep(0.5)\nreturn os.getpid()'), { maxConcurrency: 1 });
+    const started = Date.now();
+    const results = await Promise.all([1, 2, 3].map(() => pyfaas.request('POST', `/v1/functions/${name}/invoke`, {})));
+    expect(results.map((r) => r.body.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    // One at a time: three half-second runs cannot overlap, and one instance served them all.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(new Set(results.map((r) => r.body.result)).size).toBe(1);
+  });
+
   it('passes large events by reference and returns large results', async () => {
     const name = functionName('big');
     await deploy(name, PY('return {"size": len(event["blob"]), "back": event["blob"]}'));

@@ -1,6 +1,6 @@
 import { FunctionLoadError } from '../../../common/errors';
 import type { FunctionVersionSpec } from '../../../modules/worker/contract';
-import { processTree } from '../../../modules/worker/instance';
+import { processTree } from '../../../modules/worker/process-tree';
 import { removeFunctionDirs, request, runningPids, startedInstance, stopInstances } from './fixtures';
 
 const PYTHON_CODE = `

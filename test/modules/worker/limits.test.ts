@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { instanceGroupDirs, limitMode } from '../../../modules/worker/limits';
-import { processTree } from '../../../modules/worker/instance';
+import { processTree } from '../../../modules/worker/process-tree';
 import { removeFunctionDirs, request, runningPids, startedInstance, stopInstances } from './fixtures';
 
 const PYTHON_HOGS = `

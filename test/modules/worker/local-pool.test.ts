@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { AtCapacityError, FunctionLoadError, ModuleError, UnavailableError } from '../../../common/errors';
 import { silentLogger } from '../../../common/logger';
 import type { FunctionVersionSpec } from '../../../modules/worker/contract';
-import { processTree } from '../../../modules/worker/instance';
+import { processTree } from '../../../modules/worker/process-tree';
 import { instanceGroupDirs } from '../../../modules/worker/limits';
 import { LocalPool, type LocalPoolOptions } from '../../../modules/worker/local-pool';
 import { eventually } from '../../support/http';
