@@ -109,8 +109,9 @@ export class FunctionService {
       const configChanged = JSON.stringify(versionConfigOf(fn)) !== before;
       if (!code && !configChanged) return { fn };
       const latest = await em.findOne(FunctionVersionSchema, { functionName: name }, { orderBy: { number: 'desc' } });
-      const previousHash = (await this.activeOrLatest(em, fn))?.codeHash ?? latest?.codeHash;
-      const codeHash = code?.codeHash ?? previousHash;
+      // Config alone changed: the new version runs the active version's code.
+      const active = fn.activeVersion == null ? null : await em.findOne(FunctionVersionSchema, { functionName: name, number: fn.activeVersion });
+      const codeHash = code?.codeHash ?? active?.codeHash ?? latest?.codeHash;
       if (!codeHash) throw new ConflictError(`Function ${JSON.stringify(name)} has no code yet; send code with the update.`);
       const version = em.create(FunctionVersionSchema, {
         id: randomUUID(), functionName: name, number: (latest?.number ?? 0) + 1, codeHash, status: 'pending',
@@ -118,11 +119,6 @@ export class FunctionService {
       });
       return { fn, version };
     });
-  }
-
-  private async activeOrLatest(em: ReturnType<MetaStore['em']>, fn: FunctionRecord): Promise<FunctionVersionRecord | null> {
-    if (fn.activeVersion == null) return null;
-    return em.findOne(FunctionVersionSchema, { functionName: fn.name, number: fn.activeVersion });
   }
 
   /** Throws VersionNotFoundError. */

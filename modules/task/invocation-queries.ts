@@ -112,8 +112,8 @@ export async function listInvocations(
   return { items, nextPageToken: token };
 }
 
-function timestamp(value: temporal.api.common.v1.IPayload | { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
-  if (!value || !('seconds' in value) || value.seconds == null) return undefined;
+function timestamp(value: { seconds?: unknown; nanos?: number | null } | null | undefined): string | undefined {
+  if (value?.seconds == null) return undefined;
   const millis = Number(value.seconds) * 1000 + Math.floor((value.nanos ?? 0) / 1e6);
   return new Date(millis).toISOString();
 }

@@ -46,14 +46,14 @@ export class Invoker {
 
   /** Runs the invocation and waits for its record. Function errors are a failed record, not a throw. */
   async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
-    const { handle } = await this.start(functionName, event, 'sync', options);
+    const handle = await this.start(functionName, event, 'sync', options);
     return this.awaitRecord(handle);
   }
 
   /** Starts the invocation and returns its id at once (the first one's, for a repeated idempotency key). */
-  async invokeAsync(functionName: string, event: unknown, options: InvokeOptions): Promise<{ invocationId: string; duplicate: boolean }> {
-    const { handle, duplicate } = await this.start(functionName, event, 'async', options);
-    return { invocationId: handle.workflowId, duplicate };
+  async invokeAsync(functionName: string, event: unknown, options: InvokeOptions): Promise<{ invocationId: string }> {
+    const handle = await this.start(functionName, event, 'async', options);
+    return { invocationId: handle.workflowId };
   }
 
   /** Throws InvocationNotFoundError. */
@@ -78,7 +78,7 @@ export class Invoker {
     return { ...view, status: 'cancelled' };
   }
 
-  private async start(functionName: string, event: unknown, mode: InvocationMode, options: InvokeOptions) {
+  private async start(functionName: string, event: unknown, mode: InvocationMode, options: InvokeOptions): Promise<WorkflowHandle> {
     const { fn, version } = await this.resolve(functionName, options.version);
     const { value, ref } = await this.deps.payloads.inlineOrRef(event);
     const input: InvokeInput = {
@@ -102,10 +102,10 @@ export class Invoker {
         ...(options.idempotencyKey ? { workflowIdConflictPolicy: 'USE_EXISTING' as const, workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
         requestEagerStart: this.deps.eagerStart,
       });
-      return { handle, duplicate: false };
+      return handle;
     } catch (err) {
       // The key was used before and that invocation already ended: it is the answer.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return { handle: this.deps.client.workflow.getHandle(workflowId), duplicate: true };
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.deps.client.workflow.getHandle(workflowId);
       throw err;
     }
   }
