@@ -22,7 +22,7 @@ import { python3Path } from '../modules/runtime/interpreters';
 import { PYTHON_SHIM_DIR } from '../modules/runtime/python/launch';
 import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
 import { startPyFaaS } from '../process/serve';
-import { option, percentile, round, spawnTime, throughput, timeSequential } from './stats';
+import { option, pad, percentile, round, runBenchmark, spawnTime, throughput, timeSequential } from './stats';
 
 const REQUESTS = option('requests', 300);
 const SECONDS = option('seconds', 30);
@@ -109,14 +109,4 @@ async function main(): Promise<void> {
   }
 }
 
-function pad(value: number | string, width = 12): string {
-  return String(value).padEnd(width);
-}
-
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

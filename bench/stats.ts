@@ -53,3 +53,18 @@ export async function throughput(call: () => Promise<unknown>, window: number, s
   await Promise.all(Array.from({ length: window }, lane));
   return completed / ((performance.now() - started) / 1000);
 }
+
+export function pad(value: number | string, width = 12): string {
+  return String(value).padEnd(width);
+}
+
+/** Runs a benchmark's main and exits with its outcome (services it started must be stopped by main). */
+export function runBenchmark(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

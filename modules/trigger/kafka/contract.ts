@@ -113,4 +113,6 @@ export interface BridgeStatus {
   triggers: TriggerStatus[];
   /** Triggers the source returned that failed validation, with the reason. */
   invalid: Array<{ id: string; error: string }>;
+  /** Set while the trigger source fails; the last triggers read stay in force meanwhile. */
+  lastRefreshError?: { message: string; at: string };
 }
