@@ -131,6 +131,19 @@ describe.each(['sqlite', 'postgres'] as const)('functions over the HTTP API (met
     expect(after.every((hash) => existsSync(path.join(artifacts, hash)))).toBe(true);
   });
 
+  it('drains a running invocation before deleting, and refuses new ones meanwhile', async () => {
+    const name = functionName('drain');
+    await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: { inline: 'import time\n\ndef handler(e, c):\n    time.sleep(2)\n    return "finished"\n' } });
+    const running = await pyfaas.request('POST', `/v1/functions/${name}/invoke?async=true`, {});
+    for (let i = 0; i < 50 && (await pyfaas.request('GET', `/v1/invocations/${running.body.invocationId}`)).body.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+    const deleting = pyfaas.request('DELETE', `/v1/functions/${name}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {})).status).toBe(404);
+    expect((await deleting).status).toBe(204);
+    const drained = await pyfaas.request('GET', `/v1/invocations/${running.body.invocationId}`);
+    expect(drained.body).toMatchObject({ status: 'succeeded', result: 'finished' });
+  });
+
   it('installs dependencies from requirements.txt', async () => {
     const name = functionName('deps');
     const tarGzBase64 = archiveBase64('tar.gz', {
