@@ -2,12 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
 import type { ArtifactStore } from '../modules/artifacts/artifact-store';
 import type { FunctionService } from '../modules/meta/functions';
+import type { TriggerService } from '../modules/trigger/service';
 import type { ExecutionPool } from '../modules/worker/contract';
 import type { VersionSpecs } from './version-specs';
 
 export interface DeleteActivityDeps {
   client: Client;
   functions: FunctionService;
+  triggers: TriggerService;
   artifacts: ArtifactStore;
   specs: VersionSpecs;
   pool: ExecutionPool;
@@ -27,6 +29,11 @@ export function createDeleteActivities(deps: DeleteActivityDeps) {
   }
 
   return {
+    /** Deletes the function's triggers (schedules included), so no new event reaches it. */
+    async removeTriggers({ functionName }: { functionName: string }): Promise<{ removedTriggers: string[] }> {
+      return { removedTriggers: await deps.triggers.deleteForFunction(functionName) };
+    },
+
     /** Waits for running invocations to end, up to drainMs; cancels those still running then. */
     async drainInvocations({ functionName, drainMs }: { functionName: string; drainMs: number }): Promise<{ cancelled: number }> {
       const deadline = Date.now() + drainMs;

@@ -2,8 +2,10 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '../common/logger';
 import type { PayloadStore } from '../modules/task/payloads';
 import type { ExecutionPool } from '../modules/worker/contract';
-import type { AttemptOutcome } from '../workflows/contracts';
-import { toFailure } from './failures';
+import type { FunctionService } from '../modules/meta/functions';
+import { NoActiveVersionError } from '../modules/task/errors';
+import type { AttemptOutcome, InvocationPlan } from '../workflows/contracts';
+import { asActivity, toFailure } from './failures';
 import type { VersionSpecs } from './version-specs';
 
 export interface RunFunctionRequest {
@@ -16,6 +18,7 @@ export interface RunFunctionRequest {
 }
 
 export interface InvokeActivityDeps {
+  functions: FunctionService;
   specs: VersionSpecs;
   pool: ExecutionPool;
   payloads: PayloadStore;
@@ -37,6 +40,22 @@ function heartbeatWhileRunning(context: Context): () => void {
 
 export function createInvokeActivities(deps: InvokeActivityDeps) {
   return {
+    /**
+     * Reads how to run an invocation whose starter did not (triggers): the active version, or
+     * the pinned one, with the function's retry policy and destinations. A missing or deleted
+     * function, or one with no ready version, fails the invocation with that reason.
+     */
+    async planInvocation({ functionName, version }: { functionName: string; version?: number }): Promise<InvocationPlan> {
+      return asActivity(async () => {
+        const fn = await deps.functions.get(functionName);
+        const number = version ?? fn.activeVersion ?? undefined;
+        if (number === undefined) throw new NoActiveVersionError(`Function ${JSON.stringify(functionName)} has no active version yet; its deployment has not completed.`);
+        const record = await deps.functions.getVersion(functionName, number);
+        if (record.status !== 'ready') throw new NoActiveVersionError(`Version ${number} of ${JSON.stringify(functionName)} is ${record.status}, not ready to invoke.`);
+        return { version: number, retry: fn.retry, timeoutMs: record.config.timeoutMs, destinations: fn.destinations ?? {} };
+      });
+    },
+
     /**
      * Runs one attempt on a warm instance. Function errors, timeouts and crashes are
      * outcomes, not failures; only platform trouble throws (AT_CAPACITY is retried).

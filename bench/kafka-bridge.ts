@@ -137,7 +137,7 @@ interface ConsumeDeps {
 
 /** Starts consuming `topic` from the beginning with one variant; answers its stop function. */
 async function consume(variant: Variant, deps: ConsumeDeps): Promise<() => Promise<void>> {
-  const start = createTemporalStarter({ client: deps.client, workflowType: 'pingWorker', taskQueue: TASK_QUEUE, args: () => ['x'], startOptions: () => ({ startDelay: '1 day' }) });
+  const start = createTemporalStarter({ client: deps.client, workflowType: 'pingWorker', taskQueue: TASK_QUEUE, prepare: () => ({ args: ['x'], options: { startDelay: '1 day' } }) });
   if (variant === 'bridge') {
     const bridge = new KafkaBridge({
       brokers: deps.brokers, clientId: 'bench-bridge', logger: silentLogger(),

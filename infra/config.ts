@@ -8,7 +8,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
 
-export const ROLES = ['all', 'api', 'worker'] as const;
+/** `all` is api + worker + bridge in one process (the embedded default). */
+export const ROLES = ['all', 'api', 'worker', 'bridge'] as const;
 export type Role = (typeof ROLES)[number];
 
 const schema = z
@@ -34,6 +35,14 @@ const schema = z
     kafka: z.object({
       brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
       clientId: z.string().min(1).default('pyfaas'),
+      /** Any producer may send `{function, event, idempotencyKey?}` here to invoke asynchronously. */
+      invokeTopic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('pyfaas.invoke'),
+      /** Records the bridge cannot start and invocation records no destination took. */
+      deadLetterTopic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/, 'must be a Kafka topic name').default('pyfaas.dead-letter'),
+    }).default({}),
+    bridge: z.object({
+      /** How often the bridge reads the Kafka triggers again (changes made in this process apply at once). */
+      refreshMs: positiveInt.default(5000),
     }).default({}),
     pool: z.object({
       /** A warm instance idle this long is stopped. */
@@ -78,6 +87,9 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_TASK_QUEUE: 'temporal.taskQueue',
   PYFAAS_KAFKA_BROKERS: 'kafka.brokers',
   PYFAAS_KAFKA_CLIENT_ID: 'kafka.clientId',
+  PYFAAS_KAFKA_INVOKE_TOPIC: 'kafka.invokeTopic',
+  PYFAAS_KAFKA_DEAD_LETTER_TOPIC: 'kafka.deadLetterTopic',
+  PYFAAS_BRIDGE_REFRESH_MS: 'bridge.refreshMs',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',

@@ -8,6 +8,11 @@ import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
 import { localPoolWorker, type ExecutionPool, type LocalPoolModuleOptions } from '../modules/worker';
+import type { TriggerKindDeps, TriggerKindFactory } from '../modules/trigger/contract';
+import { httpTrigger } from '../modules/trigger/http';
+import { kafkaTrigger } from '../modules/trigger/kafka/kind';
+import { scheduleTrigger } from '../modules/trigger/schedule';
+import { TriggerService } from '../modules/trigger/service';
 import { VersionSpecs } from '../activities/version-specs';
 
 export class UnknownRuntimeError extends InputError {
@@ -26,6 +31,8 @@ export interface Platform {
   depsCacheDir: string;
   /** Builds the execution pool (worker roles only). */
   createPool(): ExecutionPool;
+  /** Builds the trigger service once a Temporal client exists (every registered trigger kind). */
+  createTriggers(deps: TriggerKindDeps): TriggerService;
 }
 
 /** The modules PyFaaS ships; each is registered like any third-party module would be. */
@@ -34,6 +41,9 @@ export function defaultRegistry(config: Config, logger: Logger): ModuleRegistry 
     .register(python3Runtime)
     .register(nodejs20Runtime)
     .register(localPoolWorker)
+    .register(httpTrigger)
+    .register(kafkaTrigger)
+    .register(scheduleTrigger)
     .validate();
 }
 
@@ -59,6 +69,10 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     createPool() {
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
       return build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
+    },
+    createTriggers(deps) {
+      const kinds = registry.ids('trigger').map((id) => registry.get<TriggerKindFactory>('trigger', id)(deps));
+      return new TriggerService({ store: meta, functions, kinds, logger });
     },
   };
 }

@@ -3,13 +3,19 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, createHealthRouter } from '../api';
 import { createFunctionRouter } from '../api/routes/functions';
+import { createHttpTriggerRouter } from '../api/routes/http-triggers';
 import { createInvocationRouter } from '../api/routes/invocations';
+import { createTriggerRouter } from '../api/routes/triggers';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Invoker } from '../modules/task/invoker';
+import type { KafkaBridge } from '../modules/trigger/kafka';
+import { KafkaPublisher } from '../modules/trigger/kafka/publisher';
+import type { TriggerService } from '../modules/trigger/service';
 import type { ExecutionPool } from '../modules/worker';
+import { createBridge } from './bridge';
 import { KafkaHealth } from './kafka-health';
 import { openPlatform, type Platform } from './platform';
 import { Readiness } from './readiness';
@@ -21,6 +27,9 @@ export interface RunningPyFaaS {
   client: Client;
   meta: MetaStore;
   platform: Platform;
+  triggers: TriggerService;
+  /** This process's Kafka bridge (bridge roles only). */
+  bridge?: KafkaBridge;
   /** This process's execution pool (worker roles only). */
   pool?: ExecutionPool;
   /** Settles when the worker stops (rejects when it fails). */
@@ -38,9 +47,9 @@ async function connectTemporal<T>(address: string, connect: () => Promise<T>): P
 
 /**
  * Starts the PyFaaS process in its configured role: `worker` polls Temporal and runs
- * functions, `api` serves HTTP, `all` does both and shares the worker's NativeConnection
- * with the client (which eager workflow start needs). Whatever opened before a failure is
- * closed again, in reverse order.
+ * functions, `api` serves HTTP, `bridge` turns Kafka records into invocations, `all` does
+ * all three and shares the worker's NativeConnection with the client (which eager workflow
+ * start needs). Whatever opened before a failure is closed again, in reverse order.
  */
 export async function startPyFaaS(config: Config, logger: Logger): Promise<RunningPyFaaS> {
   const closers: Array<() => Promise<unknown>> = [];
@@ -51,31 +60,52 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
   try {
     const hasWorker = config.role === 'all' || config.role === 'worker';
     const hasApi = config.role === 'all' || config.role === 'api';
+    const hasBridge = config.role === 'all' || config.role === 'bridge';
     const { address, namespace, taskQueue } = config.temporal;
 
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
 
     let client: Client;
+    let native: NativeConnection | undefined;
+    if (hasWorker) {
+      const connection = await connectTemporal(address, () => NativeConnection.connect({ address }));
+      native = connection;
+      closers.push(() => connection.close());
+      client = new Client({ connection, namespace });
+    } else {
+      const connection = await connectTemporal(address, () => Connection.connect({ address }));
+      closers.push(() => connection.close());
+      client = new Client({ connection, namespace });
+    }
+    const triggers = platform.createTriggers({ client, taskQueue, logger });
+
     let workerDone: Promise<void> | undefined;
     let pool: ExecutionPool | undefined;
-    if (hasWorker) {
-      const native = await connectTemporal(address, () => NativeConnection.connect({ address }));
-      closers.push(() => native.close());
-      client = new Client({ connection: native, namespace });
+    if (native) {
       const workerPool = platform.createPool();
       pool = workerPool;
       closers.push(() => workerPool.close());
-      const worker = await createPyFaaSWorker({ connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, platform: { platform, client, pool: workerPool } });
+      const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-worker-${config.nodeId}`, logger });
+      closers.push(() => publisher.close());
+      const worker = await createPyFaaSWorker({
+        connection: native, namespace, taskQueue, nodeId: config.nodeId, logger,
+        platform: { platform, client, pool: workerPool, triggers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
+      });
       workerDone = worker.run();
       closers.push(async () => {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await workerDone?.catch(() => undefined);
       });
-    } else {
-      const connection = await connectTemporal(address, () => Connection.connect({ address }));
-      closers.push(() => connection.close());
-      client = new Client({ connection, namespace });
+    }
+
+    let bridge: KafkaBridge | undefined;
+    if (hasBridge) {
+      const started = createBridge({ config, client, triggers, functions: platform.functions, payloads: platform.payloads, logger });
+      bridge = started;
+      await started.start();
+      closers.push(() => started.stop());
+      triggers.onChange(() => void started.refresh());
     }
 
     let apiUrl: string | undefined;
@@ -97,6 +127,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
           createHealthRouter(readiness),
           createFunctionRouter({ functions, deployer, bodyLimitBytes }),
           createInvocationRouter({ invoker, bodyLimitBytes }),
+          createTriggerRouter({ triggers, bodyLimitBytes, bridgeStatus: bridge ? () => bridge!.status() : undefined }),
+          createHttpTriggerRouter({ triggers, invoker, bodyLimitBytes, logger }),
         ],
       });
       const server = await listen(app.callback(), config.api.host, config.api.port);
@@ -105,7 +137,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       apiUrl = `http://${config.api.host}:${config.api.port}`;
     }
     logger.info({ role: config.role, apiUrl, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
-    return { apiUrl, client, meta: platform.meta, platform, pool, workerDone, close: closeAll };
+    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -8,7 +8,10 @@ import { PACKAGE_ROOT } from '../common/paths';
 import { createSystemActivities } from '../activities';
 import { createDeleteActivities } from '../activities/delete';
 import { createDeployActivities } from '../activities/deploy';
+import { createDestinationActivities } from '../activities/destinations';
 import { createInvokeActivities } from '../activities/invoke';
+import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
+import type { TriggerService } from '../modules/trigger/service';
 import type { ExecutionPool } from '../modules/worker';
 import type { Platform } from './platform';
 
@@ -24,17 +27,27 @@ export interface WorkerDeps {
   nodeId: string;
   logger: Logger;
   /** With the platform (and a client and pool), the worker runs every PyFaaS activity; without, only system ones. */
-  platform?: { platform: Platform; client: Client; pool: ExecutionPool };
+  platform?: PlatformDeps;
   /** Defaults to the prebundled code built by `npm run build`. */
   bundlePath?: string;
 }
 
-function platformActivities({ platform, client, pool }: NonNullable<WorkerDeps['platform']>, logger: Logger) {
+export interface PlatformDeps {
+  platform: Platform;
+  client: Client;
+  pool: ExecutionPool;
+  triggers: TriggerService;
+  publisher: KafkaPublisher;
+  deadLetterTopic: string;
+}
+
+function platformActivities({ platform, client, pool, triggers, publisher, deadLetterTopic }: PlatformDeps, logger: Logger) {
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir } = platform;
   return {
-    ...createInvokeActivities({ specs, pool, payloads, logger }),
+    ...createInvokeActivities({ functions, specs, pool, payloads, logger }),
+    ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
-    ...createDeleteActivities({ client, functions, artifacts, specs, pool, logger }),
+    ...createDeleteActivities({ client, functions, triggers, artifacts, specs, pool, logger }),
   };
 }
 

@@ -1,24 +1,36 @@
 /** Inputs and results of PyFaaS workflows, shared by the workflows, the API and the bridge. */
+import type { Destination, Destinations, RetrySettings } from '../modules/meta/entities';
+
+export type { Destination, Destinations, RetrySettings };
 
 export type InvocationMode = 'sync' | 'async';
 export type InvocationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
 
-export interface RetrySettings {
-  maxAttempts: number;
-  nonRetryableErrors: string[];
+/** What the function's record says about how to run one invocation, read when it starts. */
+export interface InvocationPlan {
+  version: number;
+  retry: RetrySettings;
+  timeoutMs: number;
+  /** Where an async invocation's record goes when it ends. */
+  destinations: Destinations;
 }
 
 export interface InvokeInput {
   functionName: string;
-  version: number;
   /** The event inline, or a reference to it in the payload store when it is large. */
   event?: unknown;
   eventRef?: string;
   mode: InvocationMode;
-  /** What started it: `http`, `kafka:<trigger>`, `schedule:<id>`… */
+  /** What started it: `api`, `http:<trigger>`, `kafka:<trigger>`, `schedule:<trigger>`… */
   trigger: string;
-  retry: RetrySettings;
-  timeoutMs: number;
+  /**
+   * The plan, when the starter already read the function (the API does). Triggers whose
+   * start is fixed in advance (schedules) or must stay cheap (the Kafka bridge) leave it out:
+   * the workflow reads it when it starts, so they always run the function's active version.
+   */
+  plan?: InvocationPlan;
+  /** Without a plan: pin this version instead of the active one. */
+  version?: number;
 }
 
 export interface FunctionErrorInfo {

@@ -3,19 +3,27 @@ import {
   ApplicationFailure,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InvokeActivities } from '../activities/invoke';
-import type { AttemptOutcome, InvocationRecord, InvokeInput } from './contracts';
-import { STATUS_KEY } from './search-attributes';
+import type { AttemptOutcome, InvocationPlan, InvocationRecord, InvokeInput } from './contracts';
+import { deliverToDestination } from './destinations';
+import { STATUS_KEY, VERSION_KEY } from './search-attributes';
 
 /** Time for a cold start on top of the function's own timeout. */
 const COLD_START_ALLOWANCE_MS = 15_000;
 /** Backoff between async retries after a function error: 1 s, 2 s, 4 s… up to 30 s. */
 const FUNCTION_RETRY_BASE_MS = 1000;
 const FUNCTION_RETRY_MAX_MS = 30_000;
+const NOT_RETRYABLE = ['FUNCTION_NOT_FOUND', 'VERSION_NOT_FOUND', 'NO_ACTIVE_VERSION'];
+
+const { planInvocation } = proxyLocalActivities<InvokeActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds', maximumAttempts: 20, nonRetryableErrorTypes: NOT_RETRYABLE },
+});
 
 function setStatus(status: string): void {
   upsertSearchAttributes([{ key: STATUS_KEY, value: status }]);
@@ -28,49 +36,61 @@ function finalStatus(outcome: AttemptOutcome): InvocationRecord['status'] {
 }
 
 /** True when another attempt could change the outcome (async invocations only). */
-function worthRetrying(input: InvokeInput, outcome: AttemptOutcome, attempt: number): boolean {
+function worthRetrying(input: InvokeInput, plan: InvocationPlan, outcome: AttemptOutcome, attempt: number): boolean {
   if (input.mode === 'sync' || outcome.status === 'succeeded') return false;
-  if (attempt >= input.retry.maxAttempts) return false;
-  return !input.retry.nonRetryableErrors.includes(outcome.error?.type ?? '');
+  if (attempt >= plan.retry.maxAttempts) return false;
+  return !plan.retry.nonRetryableErrors.includes(outcome.error?.type ?? '');
+}
+
+/** The plan the starter gave, or the function's current one (triggers), shown in the Temporal UI. */
+async function planOf(input: InvokeInput): Promise<InvocationPlan> {
+  if (input.plan) return input.plan;
+  const plan = await planInvocation({ functionName: input.functionName, version: input.version });
+  upsertSearchAttributes([{ key: VERSION_KEY, value: String(plan.version) }]);
+  return plan;
 }
 
 /**
  * One invocation of a function. The workflow id is the invocation id. The activity runs
  * the function on a warm instance; platform trouble (no free instance, a lost worker) is
  * retried by Temporal for as long as the invocation may take, while function errors are
- * retried here, per the function's policy, for async invocations only.
+ * retried here, per the function's policy, for async invocations only. An async invocation's
+ * record then goes to the function's destination for its outcome, if it has one.
  */
 export async function invokeFunction(input: InvokeInput): Promise<InvocationRecord> {
-  const { runFunction } = proxyActivities<InvokeActivities>({
-    startToCloseTimeout: input.timeoutMs + COLD_START_ALLOWANCE_MS,
-    scheduleToCloseTimeout: Math.max(5 * 60_000, (input.timeoutMs + COLD_START_ALLOWANCE_MS) * 2),
-    heartbeatTimeout: 20_000,
-    retry: { initialInterval: '50 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds', nonRetryableErrorTypes: ['FUNCTION_NOT_FOUND', 'VERSION_NOT_FOUND'] },
-  });
   setStatus('running');
   let attempt = 0;
   try {
+    const plan = await planOf(input);
+    const { runFunction } = proxyActivities<InvokeActivities>({
+      startToCloseTimeout: plan.timeoutMs + COLD_START_ALLOWANCE_MS,
+      scheduleToCloseTimeout: Math.max(5 * 60_000, (plan.timeoutMs + COLD_START_ALLOWANCE_MS) * 2),
+      heartbeatTimeout: 20_000,
+      retry: { initialInterval: '50 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds', nonRetryableErrorTypes: NOT_RETRYABLE },
+    });
     for (;;) {
       attempt += 1;
       const outcome = await runFunction({
         invocationId: workflowInfo().workflowId,
         functionName: input.functionName,
-        version: input.version,
+        version: plan.version,
         event: input.event,
         eventRef: input.eventRef,
         attempt,
       });
-      if (worthRetrying(input, outcome, attempt)) {
+      if (worthRetrying(input, plan, outcome, attempt)) {
         await sleep(Math.min(FUNCTION_RETRY_BASE_MS * 2 ** (attempt - 1), FUNCTION_RETRY_MAX_MS));
         continue;
       }
       const status = finalStatus(outcome);
       setStatus(status);
-      return {
-        functionName: input.functionName, version: input.version, mode: input.mode, trigger: input.trigger, status,
+      const record: InvocationRecord = {
+        functionName: input.functionName, version: plan.version, mode: input.mode, trigger: input.trigger, status,
         result: outcome.result, resultRef: outcome.resultRef, error: outcome.error, logs: outcome.logs,
         coldStart: outcome.coldStart, attempts: attempt, durationMs: outcome.durationMs,
       };
+      if (input.mode === 'async') await deliverToDestination(input, plan.destinations, record);
+      return record;
     }
   } catch (err) {
     if (isCancellation(err)) {

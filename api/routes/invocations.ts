@@ -20,7 +20,7 @@ export function createInvocationRouter(deps: InvocationRouterDeps): Router {
     const event = await readJson(ctx, deps.bodyLimitBytes);
     const version = intParam(ctx.query.version, 'version', { min: 1, max: 2 ** 31 - 1 });
     const async = boolParam(ctx.query.async) || /\brespond-async\b/i.test(ctx.get('prefer'));
-    const options = { version, trigger: 'http', idempotencyKey: ctx.get('idempotency-key') || undefined };
+    const options = { version, trigger: 'api', idempotencyKey: ctx.get('idempotency-key') || undefined };
     if (async) {
       const { invocationId } = await deps.invoker.invokeAsync(ctx.params.name, event ?? null, options);
       ctx.status = 202;

@@ -17,6 +17,17 @@ export interface VersionConfig {
   allowNetwork: boolean;
 }
 
+/** Where an async invocation's record goes when it ends (like Lambda destinations). */
+export type Destination =
+  | { type: 'kafka'; topic: string }
+  | { type: 'webhook'; url: string; headers?: Record<string, string> };
+
+export interface Destinations {
+  onSuccess?: Destination;
+  /** Failed or timed out after its last attempt. */
+  onFailure?: Destination;
+}
+
 /** A function as the administrator manages it; code lives in its versions. */
 export interface FunctionRecord {
   id: string;
@@ -31,6 +42,8 @@ export interface FunctionRecord {
   maxConcurrency: number;
   allowNetwork: boolean;
   retry: RetrySettings;
+  /** Async invocations only. */
+  destinations?: Destinations;
   /** `deleting` stops new invocations while running ones drain. */
   status: 'active' | 'deleting';
   /** The version number invocations use when none is named; absent until the first deploy activates. */
@@ -72,6 +85,7 @@ export const FunctionSchema = new EntitySchema<FunctionRecord>({
     maxConcurrency: { type: 'integer' },
     allowNetwork: { type: 'boolean', default: false },
     retry: { type: 'json' },
+    destinations: { type: 'json', nullable: true },
     status: { type: 'string', length: 16, default: 'active' },
     activeVersion: { type: 'integer', nullable: true },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
@@ -97,4 +111,37 @@ export const FunctionVersionSchema = new EntitySchema<FunctionVersionRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema];
+/** An event source bound to a function; `config` belongs to the kind's module (modules/trigger). */
+export interface TriggerRecord {
+  id: string;
+  /** A DNS label, unique over all kinds: it appears in workflow ids and schedule ids. */
+  name: string;
+  kind: string;
+  functionName: string;
+  config: Record<string, unknown>;
+  paused: boolean;
+  description: string;
+  /** SHA-256 (hex) of the API key callers must present, for kinds that ask for one. */
+  apiKeyHash?: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const TriggerSchema = new EntitySchema<TriggerRecord>({
+  name: 'TriggerRecord',
+  tableName: 'triggers',
+  properties: {
+    id: { type: 'string', primary: true, length: 36 },
+    name: { type: 'string', unique: true, length: 63 },
+    kind: { type: 'string', length: 32, index: true },
+    functionName: { type: 'string', length: 63, index: true },
+    config: { type: 'json' },
+    paused: { type: 'boolean', default: false },
+    description: { type: 'text', default: '' },
+    apiKeyHash: { type: 'string', length: 64, nullable: true },
+    createdAt: { type: 'datetime', onCreate: () => new Date() },
+    updatedAt: { type: 'datetime', onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});
+
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema];

@@ -24,6 +24,33 @@ const labels = z
   .record(z.string().regex(LABEL_KEY, 'label keys must be lowercase alphanumerics with . _ / -'), z.string().max(63))
   .refine((value) => Object.keys(value).length <= 32, 'at most 32 labels');
 
+/** Kafka's own rule for topic names. */
+export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+export const topicName = z.string().regex(TOPIC_NAME, 'must be a Kafka topic name: 1 to 249 letters, digits, . _ or -').refine((t) => t !== '.' && t !== '..', 'cannot be . or ..');
+
+const destination = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('kafka'),
+    topic: topicName,
+  }).strict(),
+  z.object({
+    type: z.literal('webhook'),
+    url: z.string().max(2048).refine(isHttpUrl, 'must be an http:// or https:// URL'),
+    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'header names must be HTTP tokens'), z.string().max(4096)).optional(),
+  }).strict(),
+]);
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const destinations = z.object({ onSuccess: destination.optional(), onFailure: destination.optional() }).strict();
+
 /** Fields shared by create and update; code is validated by the artifact store. */
 const settings = {
   runtime: z.string().min(1).max(32),
@@ -36,6 +63,7 @@ const settings = {
   maxConcurrency: z.number().int().min(1).max(1000),
   allowNetwork: z.boolean(),
   retry,
+  destinations,
   code: z.record(z.unknown()),
 };
 
@@ -51,6 +79,7 @@ const createSchema = z
     maxConcurrency: settings.maxConcurrency.default(10),
     allowNetwork: settings.allowNetwork.default(false),
     retry: retry.default({}),
+    destinations: destinations.default({}),
   })
   .strict();
 

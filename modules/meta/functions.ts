@@ -50,7 +50,7 @@ export class FunctionService {
         const fn = em.create(FunctionSchema, {
           id: randomUUID(), name: input.name, runtime: input.runtime, handler: input.handler, description: input.description,
           labels: input.labels, env: input.env, memoryMb: input.memoryMb, timeoutMs: input.timeoutMs,
-          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, status: 'active',
+          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, destinations: input.destinations, status: 'active',
           createdAt: now, updatedAt: now,
         });
         const version = em.create(FunctionVersionSchema, {

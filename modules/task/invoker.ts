@@ -1,13 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { ConflictError, InputError } from '../../common/errors';
 import type { InvocationMode, InvocationRecord, InvokeInput } from '../../workflows/contracts';
-import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
 import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
 import type { FunctionService } from '../meta/functions';
 import { NoActiveVersionError, platformError } from './errors';
 import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
+import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from './invocation-start';
 import type { InvocationPage, InvocationView } from './invocation-view';
 import type { PayloadStore } from './payloads';
 
@@ -27,8 +26,6 @@ export interface InvokerDeps {
   /** Start the workflow eagerly on this process's worker (needs the worker's NativeConnection). */
   eagerStart: boolean;
 }
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** Starts invocations as `invokeFunction` workflows and reads them back from Temporal. */
 export class Invoker {
@@ -82,23 +79,15 @@ export class Invoker {
     const { fn, version } = await this.resolve(functionName, options.version);
     const { value, ref } = await this.deps.payloads.inlineOrRef(event);
     const input: InvokeInput = {
-      functionName, version: version.number, event: value, eventRef: ref, mode, trigger: options.trigger,
-      retry: fn.retry, timeoutMs: version.config.timeoutMs,
+      functionName, event: value, eventRef: ref, mode, trigger: options.trigger,
+      plan: { version: version.number, retry: fn.retry, timeoutMs: version.config.timeoutMs, destinations: fn.destinations ?? {} },
     };
     const workflowId = this.invocationId(functionName, mode, options.idempotencyKey);
     try {
-      const handle = await this.deps.client.workflow.start('invokeFunction', {
+      const handle = await this.deps.client.workflow.start(INVOKE_WORKFLOW, {
         taskQueue: this.deps.taskQueue,
         workflowId,
-        args: [input],
-        memo: { functionName, version: version.number, mode, trigger: options.trigger },
-        typedSearchAttributes: new TypedSearchAttributes([
-          { key: FUNCTION_KEY, value: functionName },
-          { key: VERSION_KEY, value: String(version.number) },
-          { key: TRIGGER_KEY, value: options.trigger },
-          { key: MODE_KEY, value: mode },
-          { key: STATUS_KEY, value: 'queued' },
-        ]),
+        ...invocationStart(input),
         ...(options.idempotencyKey ? { workflowIdConflictPolicy: 'USE_EXISTING' as const, workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
         requestEagerStart: this.deps.eagerStart,
       });
@@ -113,8 +102,7 @@ export class Invoker {
   private invocationId(functionName: string, mode: InvocationMode, idempotencyKey?: string): string {
     if (idempotencyKey === undefined) return `${functionName}-${randomUUID()}`;
     if (mode !== 'async') throw new InputError('Idempotency-Key applies to async invocations only.');
-    if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw new InputError('Idempotency-Key must be 1 to 255 printable ASCII characters.');
-    return `${functionName}-idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+    return idempotentInvocationId(functionName, idempotencyKey);
   }
 
   private async awaitRecord(handle: WorkflowHandle): Promise<InvocationView> {

@@ -33,7 +33,7 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(`/v1/invocations/${started.body.invocationId}`);
     const done = await waitForInvocation(pyfaas, started.body.invocationId);
-    expect(done).toMatchObject({ status: 'succeeded', result: 42, mode: 'async', trigger: 'http', functionName: name, version: 1, attempts: 1 });
+    expect(done).toMatchObject({ status: 'succeeded', result: 42, mode: 'async', trigger: 'api', functionName: name, version: 1, attempts: 1 });
     expect(done.logs.stdout).toBe('to stdout 21\n');
     expect(done.logs.stderr).toBe('to stderr\n');
     expect(Date.parse(done.finishedAt)).toBeGreaterThanOrEqual(Date.parse(done.startedAt));
@@ -91,7 +91,7 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(failed.body.items).toHaveLength(1);
-    expect(failed.body.items[0]).toMatchObject({ functionName: name, status: 'failed', mode: 'sync', trigger: 'http', version: 1 });
+    expect(failed.body.items[0]).toMatchObject({ functionName: name, status: 'failed', mode: 'sync', trigger: 'api', version: 1 });
     const all = await pyfaas.request('GET', `/v1/invocations?function=${name}`);
     expect(all.body.items.length).toBe(2);
     expect((await pyfaas.request('GET', '/v1/invocations?status=sleeping')).status).toBe(400);
@@ -100,7 +100,7 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     const attributes = description.typedSearchAttributes as TypedSearchAttributes;
     expect(attributes.get(FUNCTION_KEY)).toBe(name);
     expect(attributes.get(VERSION_KEY)).toBe('1');
-    expect(attributes.get(TRIGGER_KEY)).toBe('http');
+    expect(attributes.get(TRIGGER_KEY)).toBe('api');
     expect(attributes.get(MODE_KEY)).toBe('sync');
     expect(attributes.get(STATUS_KEY)).toBe('succeeded');
     expect(description.type).toBe('invokeFunction');

@@ -23,7 +23,8 @@ export interface KafkaTriggerSpec {
   /** Workflow starts in flight at once for this trigger. Default 64. */
   maxInFlight?: number;
   paused?: boolean;
-  functionName: string;
+  /** The function its records go to; absent when the starter picks one per record (the invoke topic). */
+  functionName?: string;
   /** Key + value + header bytes above which a record is dead-lettered. Default 1 MiB. */
   maxRecordBytes?: number;
 }
@@ -37,7 +38,7 @@ export interface KafkaTrigger {
   startFrom: 'earliest' | 'latest';
   maxInFlight: number;
   paused: boolean;
-  functionName: string;
+  functionName?: string;
   maxRecordBytes: number;
 }
 

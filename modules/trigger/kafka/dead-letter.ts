@@ -40,7 +40,7 @@ export function deadLetterMessage(letter: DeadLetter, options: { omitValue?: boo
       [h.reason]: letter.reason,
       [h.detail]: letter.detail,
       [h.trigger]: letter.trigger.id,
-      [h.functionName]: letter.trigger.functionName,
+      ...(letter.trigger.functionName ? { [h.functionName]: letter.trigger.functionName } : {}),
       [h.topic]: letter.topic,
       [h.partition]: String(letter.partition),
       [h.offset]: letter.record.offset,

@@ -65,8 +65,10 @@ async function run(logger: Logger, config: z.output<typeof configSchema>): Promi
     logger,
     starter: createTemporalStarter({
       client, workflowType: config.workflowType, taskQueue: config.taskQueue,
-      args: (request) => config.workflowArgs ?? [request.event],
-      startOptions: () => (config.startDelay ? { startDelay: config.startDelay as Duration } : {}),
+      prepare: (request) => ({
+        args: config.workflowArgs ?? [request.event],
+        options: config.startDelay ? { startDelay: config.startDelay as Duration } : {},
+      }),
     }),
     triggers: async () => config.triggers as unknown as KafkaTriggerSpec[],
     deadLetterTopic: config.deadLetterTopic,

@@ -1,14 +1,21 @@
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowOptions } from '@temporalio/client';
 import type { StartRequest, WorkflowStarter } from './contract';
 
+/** How one record starts: the arguments, more start options, and (rarely) another workflow id. */
+export interface PreparedStart {
+  args: unknown[];
+  /** Memo, search attributes, timeouts, eager start… */
+  options?: Omit<Partial<WorkflowOptions>, 'workflowId' | 'taskQueue' | 'args' | 'workflowIdReusePolicy' | 'workflowIdConflictPolicy'>;
+  /** Replaces the record's id, e.g. by one derived from an idempotency key the record carries. */
+  workflowId?: string;
+}
+
 export interface TemporalStarterOptions {
   client: Client;
   workflowType: string;
   taskQueue: string;
-  /** The workflow's arguments for one record. */
-  args: (request: StartRequest) => unknown[];
-  /** More start options for one record: memo, search attributes, timeouts, eager start. */
-  startOptions?: (request: StartRequest) => Omit<Partial<WorkflowOptions>, 'workflowId' | 'taskQueue' | 'workflowIdReusePolicy' | 'workflowIdConflictPolicy'>;
+  /** Throwing InputError dead-letters the record (it can never start); other errors are retried. */
+  prepare: (request: StartRequest) => PreparedStart | Promise<PreparedStart>;
 }
 
 /**
@@ -19,12 +26,13 @@ export interface TemporalStarterOptions {
  */
 export function createTemporalStarter(options: TemporalStarterOptions): WorkflowStarter {
   return async (request) => {
+    const prepared = await options.prepare(request);
     try {
       await options.client.workflow.start(options.workflowType, {
-        ...options.startOptions?.(request),
+        ...prepared.options,
+        args: prepared.args,
         taskQueue: options.taskQueue,
-        workflowId: request.workflowId,
-        args: options.args(request),
+        workflowId: prepared.workflowId ?? request.workflowId,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
       });

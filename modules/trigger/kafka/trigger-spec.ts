@@ -1,26 +1,34 @@
 import { z } from 'zod';
 import { InputError } from '../../../common/errors';
-import { FUNCTION_NAME } from '../../meta/function-input';
+import { FUNCTION_NAME, topicName } from '../../meta/function-input';
 import { DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_RECORD_BYTES, type KafkaTrigger, type KafkaTriggerSpec } from './contract';
 
-/** Kafka's own rule for topic names. */
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const GROUP_ID = /^[\x21-\x7e]{1,255}$/;
 
-const schema = z
+/** The settings of a Kafka trigger that its `config` holds (the meta store's trigger record). */
+export const kafkaConfigSchema = z
   .object({
-    id: z.string().regex(FUNCTION_NAME, 'must be a DNS label: lowercase letters, digits and -, starting with a letter'),
-    topic: z.string().regex(TOPIC_NAME, 'must be 1 to 249 letters, digits, . _ or -').refine((t) => t !== '.' && t !== '..', 'cannot be . or ..').optional(),
+    topic: topicName.optional(),
     topicPattern: z.string().min(1).max(1000).refine(compiles, 'must be a valid regular expression').optional(),
     groupId: z.string().regex(GROUP_ID, 'must be 1 to 255 printable ASCII characters').optional(),
     startFrom: z.enum(['earliest', 'latest']).default('latest'),
     maxInFlight: z.number().int().min(1).max(10_000).default(DEFAULT_MAX_IN_FLIGHT),
-    paused: z.boolean().default(false),
-    functionName: z.string().regex(FUNCTION_NAME, 'must be a function name'),
     maxRecordBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(DEFAULT_MAX_RECORD_BYTES),
   })
-  .strict()
-  .refine((spec) => (spec.topic === undefined) !== (spec.topicPattern === undefined), 'give exactly one of topic and topicPattern');
+  .strict();
+
+export const exactlyOneTopic = [
+  (spec: { topic?: string; topicPattern?: string }) => (spec.topic === undefined) !== (spec.topicPattern === undefined),
+  'give exactly one of topic and topicPattern',
+] as const;
+
+const schema = kafkaConfigSchema
+  .extend({
+    id: z.string().regex(FUNCTION_NAME, 'must be a DNS label: lowercase letters, digits and -, starting with a letter'),
+    paused: z.boolean().default(false),
+    functionName: z.string().regex(FUNCTION_NAME, 'must be a function name').optional(),
+  })
+  .refine(...exactlyOneTopic);
 
 function compiles(source: string): boolean {
   try {
@@ -29,6 +37,11 @@ function compiles(source: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A trigger's consumer group: `pyfaas-<id>` unless it names one. */
+export function groupIdOf(trigger: { id: string; groupId?: string }): string {
+  return trigger.groupId ?? `pyfaas-${trigger.id}`;
 }
 
 /** Validates a trigger and applies the defaults; throws InputError naming the trigger and every bad field. */
@@ -40,8 +53,7 @@ export function parseKafkaTrigger(spec: KafkaTriggerSpec | unknown): KafkaTrigge
     const sentence = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     throw new InputError(`Invalid Kafka trigger ${JSON.stringify(id)}: ${sentence}.`, { issues });
   }
-  const { groupId, ...rest } = result.data;
-  return { ...rest, groupId: groupId ?? `pyfaas-${rest.id}` };
+  return { ...result.data, groupId: groupIdOf(result.data) };
 }
 
 /** Whole-name matcher for a trigger's `topicPattern`. */

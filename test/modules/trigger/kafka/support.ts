@@ -106,7 +106,7 @@ export function recordingStarter(client: Client, taskQueue = unique('no-worker')
   const started = new Set<string>();
   const requests: StartRequest[] = [];
   let duplicates = 0;
-  const start = createTemporalStarter({ client, workflowType: 'pingWorker', taskQueue, args: () => ['x'], startOptions: () => ({ startDelay: '1 day' }) });
+  const start = createTemporalStarter({ client, workflowType: 'pingWorker', taskQueue, prepare: () => ({ args: ['x'], options: { startDelay: '1 day' } }) });
   const starter: WorkflowStarter = async (request) => {
     const answer = await start(request);
     requests.push(request);

@@ -1,0 +1,38 @@
+import { createHash } from 'node:crypto';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { InputError } from '../../common/errors';
+import type { InvokeInput } from '../../workflows/contracts';
+import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+
+export const INVOKE_WORKFLOW = 'invokeFunction';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * What every start of `invokeFunction` carries, whoever starts it (API, bridge, schedule):
+ * the input, a memo and the search attributes the Temporal UI filters on. The version is
+ * set when known; otherwise the workflow sets it once it has read the function.
+ */
+export function invocationStart(input: InvokeInput) {
+  const version = input.plan?.version ?? input.version;
+  return {
+    args: [input] as [InvokeInput],
+    memo: { functionName: input.functionName, mode: input.mode, trigger: input.trigger, ...(version !== undefined ? { version } : {}) },
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: FUNCTION_KEY, value: input.functionName },
+      ...(version !== undefined ? [{ key: VERSION_KEY, value: String(version) }] : []),
+      { key: TRIGGER_KEY, value: input.trigger },
+      { key: MODE_KEY, value: input.mode },
+      { key: STATUS_KEY, value: 'queued' },
+    ]),
+  };
+}
+
+/**
+ * The invocation id for an async request with an idempotency key: the same function and key
+ * always give the same id, whether the request came over HTTP or the invoke topic.
+ */
+export function idempotentInvocationId(functionName: string, idempotencyKey: string): string {
+  if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw new InputError('Idempotency-Key must be 1 to 255 printable ASCII characters.');
+  return `${functionName}-idem-${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+}

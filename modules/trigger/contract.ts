@@ -1,0 +1,52 @@
+/**
+ * The trigger kind contract. A trigger binds an event source to a function; its kind (http,
+ * kafka, schedule, or a third-party module) validates the kind-specific `config`, says which
+ * triggers cannot coexist, and keeps any outside system (a Temporal Schedule) in step with the
+ * stored trigger. The meta store holds every trigger the same way (modules/meta/entities.ts).
+ */
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../../common/logger';
+import type { TriggerRecord } from '../meta/entities';
+
+/** What a trigger kind module's factory is given. */
+export interface TriggerKindDeps {
+  client: Client;
+  taskQueue: string;
+  logger: Logger;
+}
+
+/** A stored trigger whose `config` the kind has parsed. */
+export type Trigger<Config = Record<string, unknown>> = Omit<TriggerRecord, 'config'> & { config: Config };
+
+export interface TriggerKind<Config = Record<string, unknown>> {
+  /** The value of a trigger's `kind` field, e.g. `http`. */
+  readonly kind: string;
+  /**
+   * Validates the kind's `config` object and applies its defaults. Throws InputError listing
+   * every bad field (the API answers 400).
+   */
+  parseConfig(config: unknown): Config;
+  /**
+   * A sentence when `candidate` cannot coexist with `existing` (another trigger of the same
+   * kind), e.g. the same HTTP route or Kafka consumer group; the API answers 409.
+   */
+  conflict?(candidate: Trigger<Config>, existing: Trigger<Config>): string | undefined;
+  /** True when callers of this trigger must present an API key (the platform issues one). */
+  needsApiKey?(config: Config): boolean;
+  /**
+   * Brings an outside system in step after the trigger was created (`previous` absent) or
+   * changed. Runs inside the meta store transaction: a throw undoes the change, so nothing is
+   * half-written. An InputError from the outside system (e.g. a cron it refuses) is a 400.
+   */
+  apply?(trigger: Trigger<Config>, previous?: Trigger<Config>): Promise<void>;
+  /** Undoes `apply` when the trigger is deleted; must succeed when there is nothing to undo. */
+  remove?(trigger: Trigger<Config>): Promise<void>;
+}
+
+/** What a trigger module's `create` returns: the kind, built once the Temporal client exists. */
+export type TriggerKindFactory<Config = Record<string, unknown>> = (deps: TriggerKindDeps) => TriggerKind<Config>;
+
+/** The `trigger` field of every invocation a trigger starts, e.g. `kafka:orders`, shown in the Temporal UI. */
+export function triggerLabel(kind: string, name: string): string {
+  return `${kind}:${name}`;
+}

@@ -1,0 +1,40 @@
+import type { z } from 'zod';
+import { InputError } from '../../../common/errors';
+import { defineModule } from '../../model';
+import type { Trigger, TriggerKind, TriggerKindFactory } from '../contract';
+import type { KafkaTriggerSpec } from './contract';
+import { exactlyOneTopic, groupIdOf, kafkaConfigSchema } from './trigger-spec';
+
+export type KafkaTriggerConfig = z.output<typeof kafkaConfigSchema>;
+
+const configSchema = kafkaConfigSchema.refine(...exactlyOneTopic);
+
+/** The bridge's view of a stored Kafka trigger. */
+export function kafkaSpecOf(trigger: Trigger<KafkaTriggerConfig>): KafkaTriggerSpec {
+  return { id: trigger.name, ...trigger.config, paused: trigger.paused, functionName: trigger.functionName };
+}
+
+const kind: TriggerKind<KafkaTriggerConfig> = {
+  kind: 'kafka',
+  parseConfig(config) {
+    const result = configSchema.safeParse(config);
+    if (result.success) return result.data;
+    const issues = result.error.issues.map((issue) => ({ path: ['config', ...issue.path].join('.'), message: issue.message }));
+    throw new InputError(`Invalid Kafka trigger: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, { issues });
+  },
+  conflict(candidate, existing) {
+    const group = groupIdOf({ id: candidate.name, groupId: candidate.config.groupId });
+    if (group === groupIdOf({ id: existing.name, groupId: existing.config.groupId })) return `both would consume as the group ${JSON.stringify(group)}`;
+    return undefined;
+  },
+};
+
+/**
+ * `kafka`: each record of a topic (or of every topic a pattern matches) becomes one async
+ * invocation, started by the bridge process role exactly once (modules/trigger/kafka/bridge.ts).
+ * Nothing outside the meta store to apply: the bridge reads the triggers every few seconds.
+ */
+export const kafkaTrigger = defineModule<TriggerKindFactory<KafkaTriggerConfig>>(
+  { id: 'kafka', kind: 'trigger', version: '0.1.0', platform: '^0.1.0', description: 'Kafka records to invocations, exactly one start per record' },
+  () => () => kind,
+);

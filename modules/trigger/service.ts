@@ -1,0 +1,253 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+import { ConflictError, InputError, NotFoundError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
+import { TriggerSchema, type TriggerRecord } from '../meta/entities';
+import { FUNCTION_NAME } from '../meta/function-input';
+import type { FunctionService } from '../meta/functions';
+import type { MetaStore } from '../meta/store';
+import type { Trigger, TriggerKind } from './contract';
+
+export class TriggerNotFoundError extends NotFoundError {
+  override readonly code: string = 'TRIGGER_NOT_FOUND';
+}
+
+export class UnknownTriggerKindError extends InputError {
+  override readonly code: string = 'UNKNOWN_TRIGGER_KIND';
+}
+
+/** The trigger cannot coexist with another (same HTTP route, same consumer group). */
+export class TriggerConflictError extends ConflictError {
+  override readonly code: string = 'TRIGGER_CONFLICT';
+}
+
+const DNS_LABEL = 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters';
+
+/** Names the platform keeps for triggers of its own (the invoke topic's consumer is `pyfaas-invoke`). */
+const RESERVED_PREFIX = 'pyfaas-';
+
+const createSchema = z
+  .object({
+    name: z.string().regex(FUNCTION_NAME, DNS_LABEL).refine((name) => !name.startsWith(RESERVED_PREFIX), `names starting with ${RESERVED_PREFIX} are reserved`),
+    kind: z.string().min(1).max(32),
+    function: z.string().regex(FUNCTION_NAME, 'must be a function name'),
+    config: z.record(z.unknown()).default({}),
+    paused: z.boolean().default(false),
+    description: z.string().max(1024).default(''),
+  })
+  .strict();
+
+const updateSchema = z
+  .object({
+    function: z.string().regex(FUNCTION_NAME, 'must be a function name'),
+    config: z.record(z.unknown()),
+    paused: z.boolean(),
+    description: z.string().max(1024),
+  })
+  .partial()
+  .strict();
+
+function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  throw new InputError(`Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`, { issues });
+}
+
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** Compares a presented key with the stored hash in constant time. */
+export function apiKeyMatches(key: string | undefined, hash: string | undefined): boolean {
+  if (!key || !hash) return false;
+  return timingSafeEqual(Buffer.from(hashApiKey(key), 'hex'), Buffer.from(hash, 'hex'));
+}
+
+function newApiKey(): string {
+  return `pfk_${randomBytes(24).toString('base64url')}`;
+}
+
+export interface TriggerServiceDeps {
+  store: MetaStore;
+  functions: FunctionService;
+  kinds: TriggerKind[];
+  logger: Logger;
+}
+
+/**
+ * Triggers: stored in the meta store, validated by their kind's module, and applied by it
+ * (a Temporal Schedule follows its trigger) inside the same transaction, so a change that the
+ * outside system refuses is not stored either. The Kafka bridge and the HTTP routes read them.
+ */
+export class TriggerService {
+  private readonly kinds: Map<string, TriggerKind>;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(private readonly deps: TriggerServiceDeps) {
+    this.kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]));
+  }
+
+  /** Calls `listener` after every change made through this service (the bridge and HTTP routes refresh at once). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  kindNames(): string[] {
+    return [...this.kinds.keys()];
+  }
+
+  /** Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. */
+  async create(body: unknown): Promise<{ trigger: Trigger; apiKey?: string }> {
+    const input = parse(createSchema, body, 'trigger');
+    const kind = this.kind(input.kind);
+    const config = kind.parseConfig(input.config);
+    await this.requireFunction(input.function);
+    const apiKey = kind.needsApiKey?.(config) ? newApiKey() : undefined;
+    try {
+      const trigger = await this.deps.store.em().transactional(async (em) => {
+        if (await em.count(TriggerSchema, { name: input.name })) throw new ConflictError(`A trigger named ${JSON.stringify(input.name)} already exists.`);
+        const now = new Date();
+        const record = em.create(TriggerSchema, {
+          id: randomUUID(), name: input.name, kind: input.kind, functionName: input.function, config, paused: input.paused,
+          description: input.description, apiKeyHash: apiKey ? hashApiKey(apiKey) : undefined, createdAt: now, updatedAt: now,
+        });
+        const trigger = this.parsed(record);
+        await this.checkConflicts(trigger, await em.find(TriggerSchema, { kind: input.kind, name: { $ne: input.name } }));
+        await em.flush();
+        await kind.apply?.(trigger);
+        return trigger;
+      });
+      this.changed();
+      this.deps.logger.info({ trigger: trigger.name, kind: trigger.kind, functionName: trigger.functionName }, 'trigger created');
+      return { trigger, apiKey };
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`A trigger named ${JSON.stringify(input.name)} already exists.`);
+      throw err;
+    }
+  }
+
+  /** Throws TriggerNotFoundError. */
+  async get(name: string): Promise<Trigger> {
+    const record = await this.deps.store.em().findOne(TriggerSchema, { name });
+    if (!record) throw new TriggerNotFoundError(`No trigger named ${JSON.stringify(name)}.`);
+    return this.parsed(record);
+  }
+
+  async list(filter: { kind?: string; functionName?: string } = {}): Promise<Trigger[]> {
+    const where = { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.functionName ? { functionName: filter.functionName } : {}) };
+    const records = await this.deps.store.em().find(TriggerSchema, where, { orderBy: { name: 'asc' } });
+    // A kind whose module is no longer registered is skipped, not fatal: its triggers stay stored.
+    return records.filter((record) => this.kinds.has(record.kind)).map((record) => this.parsed(record));
+  }
+
+  /** Changes function, config, paused or description; the kind re-applies it. */
+  async update(name: string, body: unknown): Promise<Trigger> {
+    const patch = parse(updateSchema, body, 'trigger update');
+    if (patch.function) await this.requireFunction(patch.function);
+    const trigger = await this.deps.store.em().transactional(async (em) => {
+      const record = await em.findOne(TriggerSchema, { name });
+      if (!record) throw new TriggerNotFoundError(`No trigger named ${JSON.stringify(name)}.`);
+      const kind = this.kind(record.kind);
+      const previous = this.parsed(record);
+      const config = patch.config === undefined ? previous.config : kind.parseConfig(patch.config);
+      if (kind.needsApiKey?.(config) && !record.apiKeyHash) {
+        throw new InputError(`Trigger ${JSON.stringify(name)} was made without an API key; delete and create it again to require one.`);
+      }
+      em.assign(record, {
+        functionName: patch.function ?? record.functionName, config, paused: patch.paused ?? record.paused,
+        description: patch.description ?? record.description, updatedAt: new Date(),
+      });
+      const next = this.parsed(record);
+      await this.checkConflicts(next, await em.find(TriggerSchema, { kind: record.kind, name: { $ne: name } }));
+      await em.flush();
+      await kind.apply?.(next, previous);
+      return next;
+    });
+    this.changed();
+    this.deps.logger.info({ trigger: name, paused: trigger.paused }, 'trigger updated');
+    return trigger;
+  }
+
+  /** Issues a new API key (the old one stops working); throws InputError for kinds that use none. */
+  async rotateApiKey(name: string): Promise<string> {
+    const apiKey = newApiKey();
+    await this.deps.store.em().transactional(async (em) => {
+      const record = await em.findOne(TriggerSchema, { name });
+      if (!record) throw new TriggerNotFoundError(`No trigger named ${JSON.stringify(name)}.`);
+      if (!record.apiKeyHash) throw new InputError(`Trigger ${JSON.stringify(name)} takes no API key.`);
+      record.apiKeyHash = hashApiKey(apiKey);
+    });
+    this.changed();
+    return apiKey;
+  }
+
+  /** Throws TriggerNotFoundError. */
+  async delete(name: string): Promise<void> {
+    await this.deps.store.em().transactional(async (em) => {
+      const record = await em.findOne(TriggerSchema, { name });
+      if (!record) throw new TriggerNotFoundError(`No trigger named ${JSON.stringify(name)}.`);
+      await this.removeRecord(record, em);
+    });
+    this.changed();
+    this.deps.logger.info({ trigger: name }, 'trigger deleted');
+  }
+
+  /** Deletes every trigger of a function (when the function is deleted); returns their names. */
+  async deleteForFunction(functionName: string): Promise<string[]> {
+    const names = await this.deps.store.em().transactional(async (em) => {
+      const records = await em.find(TriggerSchema, { functionName });
+      for (const record of records) await this.removeRecord(record, em);
+      return records.map((record) => record.name);
+    });
+    if (names.length > 0) {
+      this.changed();
+      this.deps.logger.info({ functionName, triggers: names }, 'deleted the triggers of a deleted function');
+    }
+    return names;
+  }
+
+  private async removeRecord(record: TriggerRecord, em: ReturnType<MetaStore['em']>): Promise<void> {
+    const kind = this.kinds.get(record.kind);
+    if (kind) await kind.remove?.(this.parsed(record));
+    await em.nativeDelete(TriggerSchema, { id: record.id });
+  }
+
+  private kind(name: string): TriggerKind {
+    const kind = this.kinds.get(name);
+    if (!kind) throw new UnknownTriggerKindError(`Unknown trigger kind ${JSON.stringify(name)}; available: ${this.kindNames().join(', ')}.`);
+    return kind;
+  }
+
+  /** A trigger may only point at an existing function that is not being deleted. */
+  private async requireFunction(functionName: string): Promise<void> {
+    const fn = await this.deps.functions.get(functionName, true);
+    if (fn.status === 'deleting') throw new ConflictError(`Function ${JSON.stringify(functionName)} is being deleted; a trigger cannot point at it.`);
+  }
+
+  private async checkConflicts(candidate: Trigger, others: TriggerRecord[]): Promise<void> {
+    const kind = this.kind(candidate.kind);
+    if (!kind.conflict) return;
+    for (const other of others) {
+      const reason = kind.conflict(candidate, this.parsed(other));
+      if (reason) throw new TriggerConflictError(`Trigger ${JSON.stringify(candidate.name)} conflicts with trigger ${JSON.stringify(other.name)}: ${reason}.`);
+    }
+  }
+
+  /** Stored configs were parsed on the way in; parsing again applies defaults added since. */
+  private parsed(record: TriggerRecord): Trigger {
+    const kind = this.kinds.get(record.kind);
+    return { ...record, config: kind ? kind.parseConfig(record.config) : record.config };
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.deps.logger.warn({ err }, 'a trigger change listener failed');
+      }
+    }
+  }
+}
