@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { InvocationNotFoundError, platformError } from './errors';
 import type { InvocationMode, InvocationRecord, InvocationStatus } from '../../workflows/contracts';
+import { VERSION_KEY } from '../../workflows/search-attributes';
 import type { InvocationPage, InvocationView } from './invocation-view';
 import type { PayloadStore } from './payloads';
 
@@ -44,11 +45,13 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
     throw err;
   }
   if (description.type !== 'invokeFunction') throw new InvocationNotFoundError(`No invocation ${invocationId}.`);
-  const memo = (description.memo ?? {}) as { functionName: string; version: number; mode: InvocationMode; trigger: string };
+  const memo = (description.memo ?? {}) as { functionName: string; version?: number; mode: InvocationMode; trigger: string };
+  // Trigger starts learn their version when the workflow reads the function: see the search attribute.
+  const version = memo.version ?? Number(description.typedSearchAttributes.get(VERSION_KEY) ?? NaN);
   const base: InvocationView = {
     invocationId,
     functionName: memo.functionName,
-    version: memo.version,
+    version: Number.isNaN(version) ? undefined : version,
     mode: memo.mode,
     trigger: memo.trigger,
     status: 'queued',
@@ -69,7 +72,7 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
   const record = (await handle.result()) as InvocationRecord;
   const result = record.resultRef ? await payloads.get(record.resultRef) : record.result;
   return {
-    ...base, status: record.status, result, error: record.error, logs: record.logs, coldStart: record.coldStart,
+    ...base, version: record.version, status: record.status, result, error: record.error, logs: record.logs, coldStart: record.coldStart,
     attempts: record.attempts, durationMs: record.durationMs,
   };
 }

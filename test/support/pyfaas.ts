@@ -13,6 +13,9 @@ export interface TestPyFaaS {
   running: RunningPyFaaS;
   url: string;
   dataDir: string;
+  /** This instance's own invoke and dead-letter topics (other test files run their own bridges). */
+  invokeTopic: string;
+  deadLetterTopic: string;
   request(method: string, pathname: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -35,6 +38,9 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     PYFAAS_KAFKA_BROKERS: testServices().kafkaBrokers.join(','),
     PYFAAS_DATABASE_URL: databaseUrl,
     PYFAAS_NODE_ID: 'test-node',
+    PYFAAS_KAFKA_INVOKE_TOPIC: `pyfaas.invoke.${suffix}`,
+    PYFAAS_KAFKA_DEAD_LETTER_TOPIC: `pyfaas.dead-letter.${suffix}`,
+    PYFAAS_BRIDGE_REFRESH_MS: '1000',
     ...options.env,
   });
   const running = await startPyFaaS(config, silentLogger());
@@ -43,6 +49,8 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     running,
     url,
     dataDir,
+    invokeTopic: config.kafka.invokeTopic,
+    deadLetterTopic: config.kafka.deadLetterTopic,
     async request(method, pathname, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {

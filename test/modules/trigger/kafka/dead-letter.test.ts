@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import { readTopic } from '../../../support/kafka';
 import { silentLogger } from '../../../../common/logger';
 import { DEAD_LETTER_HEADERS, KafkaBridge, workflowIdFor, workflowIdPrefix } from '../../../../modules/trigger/kafka';
 import { testServices } from '../../../support/services';
@@ -45,7 +45,7 @@ describe('KafkaBridge dead-letter topic (real Kafka, real Temporal)', () => {
     expect(recording.requests.find((r) => r.event.offset === '1')!.event).toMatchObject({ value: { n: 1 }, valueEncoding: 'json', topic, partition: 0 });
     expect(await services.temporal.waitForCount(workflowIdPrefix(triggerId), 4, 10_000)).toBe(4);
 
-    const letters = await readAll(services.kafka, deadLetterTopic, 1);
+    const letters = await readTopic(services.kafka, deadLetterTopic, 1);
     expect(letters).toHaveLength(1);
     const [letter] = letters;
     expect(letter.key).toBe('big');
@@ -63,25 +63,3 @@ describe('KafkaBridge dead-letter topic (real Kafka, real Temporal)', () => {
     expect(letter.headers[DEAD_LETTER_HEADERS.detail]).toMatch(/5011 bytes.*limit is 1000/);
   });
 });
-
-/** Reads `count` records of a topic from the beginning, headers decoded as text. */
-async function readAll(kafka: Kafka, topic: string, count: number) {
-  const consumer = kafka.consumer({ groupId: unique('reader') });
-  const records: Array<{ key: string | undefined; value: string | undefined; headers: Record<string, string> }> = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-          records.push({ key: message.key?.toString(), value: message.value?.toString(), headers });
-          if (records.length >= count) resolve();
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return records;
-}
