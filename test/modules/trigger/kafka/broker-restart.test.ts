@@ -10,7 +10,7 @@ import { KafkaBridge, workflowIdFor, workflowIdPrefix } from '../../../../module
 import { testServices } from '../../../support/services';
 import { TemporalProbe, committedTotal, createTopic, kafkaClient, produceNumbered, recordingStarter, unique, until } from './support';
 
-const RECORDS = 1500;
+const RECORDS = 10_000;
 const PARTITIONS = 3;
 
 describe('KafkaBridge exactly-once across a broker restart (real Kafka, real Temporal)', () => {
@@ -55,14 +55,14 @@ describe('KafkaBridge exactly-once across a broker restart (real Kafka, real Tem
     const show = () => JSON.stringify(bridge.status());
     await bridge.start();
     try {
-      await until(() => recording.started.size >= 400, 60_000, show);
+      await until(() => recording.started.size >= 3000, 120_000, show);
       await broker!.kill(); // SIGKILL: no controlled shutdown
       const startedWhileUp = recording.started.size;
       expect(startedWhileUp).toBeLessThan(RECORDS);
       await new Promise((r) => setTimeout(r, 2000));
       broker = await startKafkaBroker(brokerOptions, silentLogger());
 
-      await until(async () => (await committedTotal(admin, `pyfaas-${triggerId}`, topic).catch(() => 0)) === RECORDS, 150_000, show);
+      await until(async () => (await committedTotal(admin, `pyfaas-${triggerId}`, topic).catch(() => 0)) === RECORDS, 400_000, show);
     } finally {
       await bridge.stop();
     }
@@ -72,9 +72,9 @@ describe('KafkaBridge exactly-once across a broker restart (real Kafka, real Tem
     // Every 'started' answer was for a different record: none started twice.
     expect(recording.requests.length - recording.duplicates()).toBe(RECORDS);
     expect(bridge.status().triggers[0]).toMatchObject({ state: 'stopped', started: RECORDS, duplicates: recording.duplicates(), deadLettered: 0 });
-    expect(await temporal.waitForCount(workflowIdPrefix(triggerId), RECORDS, 30_000)).toBe(RECORDS);
+    expect(await temporal.waitForCount(workflowIdPrefix(triggerId), RECORDS, 60_000)).toBe(RECORDS);
     const ids = await temporal.listIds(workflowIdPrefix(triggerId));
     expect(ids).toHaveLength(RECORDS);
     expect(new Set(ids)).toEqual(expected);
-  }, 300_000);
+  }, 600_000);
 });
