@@ -15,13 +15,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Kafka, logLevel, type Message } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { createLogger, silentLogger } from '../common/logger';
 import { PACKAGE_ROOT } from '../common/paths';
 import { freePort } from '../infra/ports';
 import { provision } from '../infra/provision';
 import { startStack } from '../infra/stack';
 import { KafkaBridge, createTemporalStarter, type StartRequest } from '../modules/trigger/kafka';
+import { PARTITIONS, bareConsumer, produce, produceSteadily } from './kafka-support';
 import { option, pad, percentile, round, runBenchmark } from './stats';
 
 const RECORDS = option('records', 2000);
@@ -29,7 +30,6 @@ const ROUNDS = option('rounds', 2);
 const WINDOW = option('window', 64);
 const LAG_RECORDS = option('lag-records', 300);
 const LAG_RATE = option('lag-rate', 20);
-const PARTITIONS = 3;
 const TASK_QUEUE = 'bench-nobody-polls';
 
 type Variant = 'bridge' | 'bare';
@@ -151,69 +151,15 @@ async function consume(variant: Variant, deps: ConsumeDeps): Promise<() => Promi
     await bridge.start();
     return () => bridge.stop();
   }
-  return bareConsumer(deps);
+  return bareStarts(deps);
 }
 
-/**
- * The baseline: a plain kafkajs consumer that starts a workflow for each record of a batch,
- * WINDOW at a time across partitions, and lets kafkajs resolve and commit after each batch.
- */
-async function bareConsumer({ client, kafka, topic, log }: ConsumeDeps): Promise<() => Promise<void>> {
-  const consumer = kafka.consumer({ groupId: `bare-${topic}`, maxWaitTimeInMs: 1000 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let inFlight = 0;
-  const waiters: Array<() => void> = [];
-  const acquire = async () => {
-    while (inFlight >= WINDOW) await new Promise<void>((resolve) => waiters.push(resolve));
-    inFlight += 1;
-  };
-  const release = () => {
-    inFlight -= 1;
-    waiters.shift()?.();
-  };
-  await consumer.run({
-    partitionsConsumedConcurrently: PARTITIONS,
-    eachBatch: async ({ batch, heartbeat }) => {
-      const pending: Array<Promise<void>> = [];
-      for (const message of batch.messages) {
-        await acquire();
-        pending.push(
-          client.workflow
-            .start('pingWorker', { taskQueue: TASK_QUEUE, workflowId: `bare:${topic}:${batch.partition}:${message.offset}`, args: ['x'], workflowIdReusePolicy: 'REJECT_DUPLICATE', startDelay: '1 day' })
-            .then(() => log.record(Number(message.timestamp)))
-            .finally(release),
-        );
-      }
-      await Promise.all(pending);
-      await heartbeat();
-    },
+/** The baseline: a plain kafkajs consumer starting the same workflow per record. */
+function bareStarts({ client, kafka, topic, log }: ConsumeDeps): Promise<() => Promise<void>> {
+  return bareConsumer({ kafka, topic, window: WINDOW, groupId: `bare-${topic}` }, async (partition, message) => {
+    await client.workflow.start('pingWorker', { taskQueue: TASK_QUEUE, workflowId: `bare:${topic}:${partition}:${message.offset}`, args: ['x'], workflowIdReusePolicy: 'REJECT_DUPLICATE', startDelay: '1 day' });
+    log.record(Number(message.timestamp));
   });
-  return () => consumer.disconnect();
-}
-
-async function produce(kafka: Kafka, topic: string, count: number): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  for (let from = 0; from < count; from += 1000) {
-    const messages: Message[] = [];
-    for (let n = from; n < Math.min(count, from + 1000); n += 1) messages.push({ partition: n % PARTITIONS, value: JSON.stringify({ n }) });
-    await producer.send({ topic, messages });
-  }
-  await producer.disconnect();
-}
-
-/** One record every 1/rate s, each sent on its own (its timestamp is its send time). */
-async function produceSteadily(kafka: Kafka, topic: string, count: number, rate: number): Promise<void> {
-  const producer = kafka.producer();
-  await producer.connect();
-  const begin = Date.now();
-  for (let n = 0; n < count; n += 1) {
-    const due = begin + (n * 1000) / rate;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-    await producer.send({ topic, messages: [{ partition: n % PARTITIONS, value: JSON.stringify({ n }) }] });
-  }
-  await producer.disconnect();
 }
 
 runBenchmark(main);

@@ -105,6 +105,7 @@ export class TriggerService {
     const config = kind.parseConfig(input.config);
     await this.requireFunction(input.function);
     const apiKey = kind.needsApiKey?.(config) ? newApiKey() : undefined;
+    let applied: Trigger | undefined;
     try {
       const trigger = await this.deps.store.em().transactional(async (em) => {
         if (await em.count(TriggerSchema, { name: input.name })) throw new ConflictError(`A trigger named ${JSON.stringify(input.name)} already exists.`);
@@ -117,12 +118,15 @@ export class TriggerService {
         await this.checkConflicts(trigger, await em.find(TriggerSchema, { kind: input.kind, name: { $ne: input.name } }));
         await em.flush();
         await kind.apply?.(trigger);
+        applied = trigger;
         return trigger;
       });
       this.changed();
       this.deps.logger.info({ trigger: trigger.name, kind: trigger.kind, functionName: trigger.functionName }, 'trigger created');
       return { trigger, apiKey };
     } catch (err) {
+      // Applied outside, then the commit failed: undo the outside part too.
+      if (applied) await this.undo(() => kind.remove?.(applied!), applied.name);
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`A trigger named ${JSON.stringify(input.name)} already exists.`);
       throw err;
     }
@@ -138,14 +142,24 @@ export class TriggerService {
   async list(filter: { kind?: string; functionName?: string } = {}): Promise<Trigger[]> {
     const where = { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.functionName ? { functionName: filter.functionName } : {}) };
     const records = await this.deps.store.em().find(TriggerSchema, where, { orderBy: { name: 'asc' } });
-    // A kind whose module is no longer registered is skipped, not fatal: its triggers stay stored.
-    return records.filter((record) => this.kinds.has(record.kind)).map((record) => this.parsed(record));
+    // A trigger whose kind is no longer registered, or whose stored config that kind now refuses,
+    // is skipped with a warning rather than failing every other trigger: it stays stored.
+    return records.flatMap((record) => {
+      if (!this.kinds.has(record.kind)) return [];
+      try {
+        return [this.parsed(record)];
+      } catch (err) {
+        this.deps.logger.warn({ trigger: record.name, kind: record.kind, error: (err as Error).message }, 'stored trigger skipped: its kind refuses its config');
+        return [];
+      }
+    });
   }
 
   /** Changes function, config, paused or description; the kind re-applies it. */
   async update(name: string, body: unknown): Promise<Trigger> {
     const patch = parse(updateSchema, body, 'trigger update');
     if (patch.function) await this.requireFunction(patch.function);
+    let applied: { kind: TriggerKind; next: Trigger; previous: Trigger } | undefined;
     const trigger = await this.deps.store.em().transactional(async (em) => {
       const record = await em.findOne(TriggerSchema, { name });
       if (!record) throw new TriggerNotFoundError(`No trigger named ${JSON.stringify(name)}.`);
@@ -163,7 +177,11 @@ export class TriggerService {
       await this.checkConflicts(next, await em.find(TriggerSchema, { kind: record.kind, name: { $ne: name } }));
       await em.flush();
       await kind.apply?.(next, previous);
+      applied = { kind, next, previous };
       return next;
+    }).catch(async (err) => {
+      if (applied) await this.undo(() => applied!.kind.apply?.(applied!.previous, applied!.next), name);
+      throw err;
     });
     this.changed();
     this.deps.logger.info({ trigger: name, paused: trigger.paused }, 'trigger updated');
@@ -212,6 +230,15 @@ export class TriggerService {
     const kind = this.kinds.get(record.kind);
     if (kind) await kind.remove?.(this.parsed(record));
     await em.nativeDelete(TriggerSchema, { id: record.id });
+  }
+
+  /** Best effort: the change is already refused; a failed undo is logged for the operator. */
+  private async undo(step: () => Promise<void> | undefined, name: string): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      this.deps.logger.error({ err, trigger: name }, 'could not undo a trigger change outside the meta store after its commit failed');
+    }
   }
 
   private kind(name: string): TriggerKind {
