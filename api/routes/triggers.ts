@@ -39,7 +39,8 @@ export function createTriggerRouter(deps: TriggerRouterDeps): Router {
   });
 
   router.get('/triggers/:name', async (ctx) => {
-    ctx.body = view(await deps.triggers.get(ctx.params.name));
+    const { trigger, live } = await deps.triggers.describe(ctx.params.name);
+    ctx.body = { ...view(trigger), ...live };
   });
 
   router.patch('/triggers/:name', async (ctx) => {

@@ -27,6 +27,8 @@ export function kafkaPom(): string {
     '  <groupId>dev.pyfaas</groupId><artifactId>kafka-runtime</artifactId><version>1</version><packaging>pom</packaging>',
     '  <dependencies>',
     dependency('org.apache.kafka', 'kafka_2.13', KAFKA_VERSION),
+    // The command-line tools (console producer and consumer) the README's examples use.
+    dependency('org.apache.kafka', 'kafka-tools', KAFKA_VERSION),
     dependency('org.apache.logging.log4j', 'log4j-slf4j2-impl', LOG4J_VERSION),
     dependency('org.slf4j', 'slf4j-api', SLF4J_VERSION),
     '  </dependencies>',
@@ -35,9 +37,12 @@ export function kafkaPom(): string {
   ].join('\n');
 }
 
+/** What the marker says once every jar of `kafkaPom()` is there; a change to the pom changes it. */
+const COMPLETE = `${KAFKA_VERSION} broker+tools`;
+
 function isComplete(libDir: string): boolean {
   const marker = path.join(libDir, '.complete');
-  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === KAFKA_VERSION;
+  return existsSync(marker) && readFileSync(marker, 'utf8').trim() === COMPLETE;
 }
 
 /**
@@ -71,6 +76,6 @@ export async function ensureKafkaJars(dataDir: string, logger: Logger): Promise<
   if (!jars.some((name) => name.startsWith(`kafka_2.13-${KAFKA_VERSION}`))) {
     throw new SetupError(`Maven finished but ${libDir} holds no kafka_2.13-${KAFKA_VERSION} jar.`);
   }
-  writeFileSync(path.join(libDir, '.complete'), KAFKA_VERSION);
+  writeFileSync(path.join(libDir, '.complete'), COMPLETE);
   return libDir;
 }

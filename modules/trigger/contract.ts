@@ -41,6 +41,8 @@ export interface TriggerKind<Config = Record<string, unknown>> {
   apply?(trigger: Trigger<Config>, previous?: Trigger<Config>): Promise<void>;
   /** Undoes `apply` when the trigger is deleted; must succeed when there is nothing to undo. */
   remove?(trigger: Trigger<Config>): Promise<void>;
+  /** What the outside system says about the trigger now (e.g. a schedule's next runs), for its GET view. */
+  describe?(trigger: Trigger<Config>): Promise<Record<string, unknown> | undefined>;
 }
 
 /** What a trigger module's `create` returns: the kind, built once the Temporal client exists. */

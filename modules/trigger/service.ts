@@ -139,6 +139,18 @@ export class TriggerService {
     return this.parsed(record);
   }
 
+  /** The trigger and what its kind's outside system says about it now; a failed look-up is reported, not thrown. */
+  async describe(name: string): Promise<{ trigger: Trigger; live?: Record<string, unknown> }> {
+    const trigger = await this.get(name);
+    const kind = this.kinds.get(trigger.kind);
+    if (!kind?.describe) return { trigger };
+    try {
+      return { trigger, live: await kind.describe(trigger) };
+    } catch (err) {
+      return { trigger, live: { error: (err as Error).message } };
+    }
+  }
+
   async list(filter: { kind?: string; functionName?: string } = {}): Promise<Trigger[]> {
     const where = { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.functionName ? { functionName: filter.functionName } : {}) };
     const records = await this.deps.store.em().find(TriggerSchema, where, { orderBy: { name: 'asc' } });

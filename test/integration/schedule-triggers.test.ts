@@ -93,6 +93,11 @@ describe('schedule triggers on the real Temporal server', () => {
     expect((changed.action.args as Array<{ event: unknown }>)[0]!.event).toEqual({ fixed: 'yes' });
     expect(changed.info.nextActionTimes.length).toBeGreaterThan(0);
     for (const time of changed.info.nextActionTimes) expect(time.getUTCMinutes() % 5 === 0 && time.getUTCSeconds() === 0).toBe(true);
+    // The trigger's GET view shows what Temporal says: the next runs and the runs taken.
+    const shown = (await pyfaas.request('GET', `/v1/triggers/${name}`)).body;
+    expect(shown.schedule).toMatchObject({ scheduleId: scheduleIdOf(name), paused: false });
+    expect(shown.schedule.nextRunTimes[0]).toBe(changed.info.nextActionTimes[0].toISOString());
+    expect(shown.schedule.runsTaken).toBeGreaterThanOrEqual(whilePaused.info.numActionsTaken);
 
     expect((await pyfaas.request('DELETE', `/v1/triggers/${name}`)).status).toBe(204);
     await expectNothingStored(name);

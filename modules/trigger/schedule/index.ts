@@ -1,6 +1,7 @@
 import { defineModule } from '../../model';
 import type { TriggerKind, TriggerKindFactory } from '../contract';
 import { parseScheduleConfig, type ScheduleTriggerConfig } from './spec';
+import { describeScheduleTrigger } from './schedule-info';
 import { createSchedule, deleteSchedule, replaceSchedule, scheduleIdOf, scheduleOptions } from './temporal-schedule';
 
 export type { ScheduleTriggerConfig } from './spec';
@@ -21,6 +22,9 @@ const create: TriggerKindFactory<ScheduleTriggerConfig> = ({ client, taskQueue, 
     if ((await replaceSchedule(client, options)) === 'recreated') {
       logger.warn({ trigger: trigger.name, scheduleId: options.scheduleId }, 'the Temporal Schedule of a trigger was missing; created it again');
     }
+  },
+  async describe(trigger) {
+    return { schedule: await describeScheduleTrigger(client, trigger.name) };
   },
   async remove(trigger) {
     if (!(await deleteSchedule(client, scheduleIdOf(trigger.name)))) {
