@@ -72,7 +72,8 @@ function javaArgs(options: KafkaBrokerOptions, mainClass: string, rest: string[]
 /** Formats the KRaft storage once; later starts reuse it (and its cluster id). */
 async function formatStorageOnce(java: string, options: KafkaBrokerOptions, propertiesFile: string, logger: Logger): Promise<void> {
   if (existsSync(path.join(options.stateDir, 'logs', 'meta.properties'))) return;
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
+  // A Kafka cluster id is a base64url UUID; one starting with '-' would read as an option to the tool.
+  const clusterId = `A${randomBytes(16).toString('base64url').slice(1, 22)}`;
   logger.info({ service: 'kafka', clusterId }, 'kafka: formatting KRaft storage');
   const { code, output } = await runCommand(java, javaArgs(options, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', propertiesFile]), { timeoutMs: 120_000 });
   if (code !== 0) throw new SetupError(`Formatting the Kafka storage in ${options.stateDir} failed. Last lines:\n${tail(output)}`);
