@@ -18,6 +18,7 @@ export interface RunFunctionRequest {
 }
 
 export interface InvokeActivityDeps {
+  nodeId: string;
   functions: FunctionService;
   specs: VersionSpecs;
   pool: ExecutionPool;
@@ -25,12 +26,12 @@ export interface InvokeActivityDeps {
   logger: Logger;
 }
 
-/** Quiet for the first second (most invocations end sooner), then every few seconds. */
+/** Quiet for the first second (most invocations end sooner), then every 2 s (node heartbeat timeout: 6 s). */
 function heartbeatWhileRunning(context: Context): () => void {
   let interval: NodeJS.Timeout | undefined;
   const first = setTimeout(() => {
     context.heartbeat();
-    interval = setInterval(() => context.heartbeat(), 5000);
+    interval = setInterval(() => context.heartbeat(), 2000);
   }, 1000);
   return () => {
     clearTimeout(first);
@@ -70,7 +71,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
         const outcome = await deps.pool.invoke(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, context.cancellationSignal);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, coldStart: outcome.coldStart }, 'invocation attempt done');
-        return { ...outcome, result: value, resultRef: ref, startedAt };
+        return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId };
       } catch (err) {
         throw toFailure(err);
       } finally {

@@ -45,8 +45,14 @@ const schema = z
       refreshMs: positiveInt.default(5000),
     }).default({}),
     pool: z.object({
-      /** A warm instance idle this long is stopped. */
+      /** A warm instance idle this long is stopped (unless the scaler keeps it). */
       idleTimeoutMs: positiveInt.default(10 * 60_000),
+    }).default({}),
+    worker: z.object({
+      /** The worker module that places invocations on nodes: `warm-first` or `shared-queue`. */
+      placement: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a worker module id').default('warm-first'),
+      /** Most warm instances this node keeps (placement and the scaler respect it). */
+      capacity: positiveInt.default(64),
     }).default({}),
     database: z.object({
       /** `sqlite:<path>` (the embedded default) or `postgres://…`. Empty means `<dataDir>/meta.sqlite`. */
@@ -92,6 +98,8 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_BRIDGE_REFRESH_MS: 'bridge.refreshMs',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
+  PYFAAS_PLACEMENT: 'worker.placement',
+  PYFAAS_NODE_CAPACITY: 'worker.capacity',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',
   PYFAAS_TEMPORAL_UI_PORT: 'stack.temporalUiPort',
   PYFAAS_KAFKA_PORT: 'stack.kafkaPort',

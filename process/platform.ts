@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { InputError } from '../common/errors';
+import { InputError, ModuleError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { ArtifactStore } from '../modules/artifacts/artifact-store';
@@ -7,7 +7,9 @@ import { FunctionService, MetaStore } from '../modules/meta';
 import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
-import { localPoolWorker, type ExecutionPool, type LocalPoolModuleOptions } from '../modules/worker';
+import { localPoolWorker, sharedQueuePlacement, warmFirstPlacement, type ExecutionPool, type LocalPoolModuleOptions, type Placement } from '../modules/worker';
+import { fixedScaling, kpaScaling } from '../modules/scaling';
+import { NodeService } from '../modules/meta/nodes';
 import type { TriggerKindDeps, TriggerKindFactory } from '../modules/trigger/contract';
 import { httpTrigger } from '../modules/trigger/http';
 import { kafkaTrigger } from '../modules/trigger/kafka/kind';
@@ -29,6 +31,9 @@ export interface Platform {
   payloads: PayloadStore;
   specs: VersionSpecs;
   depsCacheDir: string;
+  nodes: NodeService;
+  /** The configured worker module that places invocations on nodes. */
+  placement: Placement;
   /** Builds the execution pool (worker roles only). */
   createPool(): ExecutionPool;
   /** Builds the trigger service once a Temporal client exists (every registered trigger kind). */
@@ -41,10 +46,21 @@ export function defaultRegistry(config: Config, logger: Logger): ModuleRegistry 
     .register(python3Runtime)
     .register(nodejs20Runtime)
     .register(localPoolWorker)
+    .register(warmFirstPlacement)
+    .register(sharedQueuePlacement)
+    .register(kpaScaling)
+    .register(fixedScaling)
     .register(httpTrigger)
     .register(kafkaTrigger)
     .register(scheduleTrigger)
     .validate();
+}
+
+/** The worker module named by `worker.placement`; throws ModuleError when it places nothing. */
+function placementModule(registry: ModuleRegistry, id: string): Placement {
+  const placement = registry.get<Placement>('worker', id);
+  if (typeof placement?.place !== 'function') throw new ModuleError(`Worker module ${JSON.stringify(id)} does not place invocations; set PYFAAS_PLACEMENT to warm-first or shared-queue.`);
+  return placement;
 }
 
 export async function openPlatform(config: Config, logger: Logger): Promise<Platform> {
@@ -66,6 +82,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     payloads: new PayloadStore(path.join(config.dataDir, 'payloads')),
     specs: new VersionSpecs(functions),
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
+    nodes: new NodeService(meta),
+    placement: placementModule(registry, config.worker.placement),
     createPool() {
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
       return build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });

@@ -2,14 +2,20 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, createHealthRouter } from '../api';
+import { createAliasRouter } from '../api/routes/aliases';
 import { createFunctionRouter } from '../api/routes/functions';
 import { createHttpTriggerRouter } from '../api/routes/http-triggers';
 import { createInvocationRouter } from '../api/routes/invocations';
+import { createNodeRouter } from '../api/routes/nodes';
 import { createTriggerRouter } from '../api/routes/triggers';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { Deployer, type MetaStore } from '../modules/meta';
+import { AliasService } from '../modules/meta/aliases';
+import { Rollouts } from '../modules/meta/rollouts';
+import type { ScalingModule } from '../modules/scaling';
+import { Scalers } from '../modules/scaling/scalers';
 import { Invoker } from '../modules/task/invoker';
 import type { KafkaBridge } from '../modules/trigger/kafka';
 import { KafkaPublisher } from '../modules/trigger/kafka/publisher';
@@ -19,7 +25,9 @@ import { createBridge } from './bridge';
 import { KafkaHealth } from './kafka-health';
 import { openPlatform, type Platform } from './platform';
 import { Readiness } from './readiness';
-import { createPyFaaSWorker } from './worker';
+import { nodeTaskQueue } from '../activities/placement';
+import { startNodeHeartbeat } from './node-heartbeat';
+import { createNodeWorker, createPyFaaSWorker } from './worker';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -88,15 +96,22 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => workerPool.close());
       const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-worker-${config.nodeId}`, logger });
       closers.push(() => publisher.close());
-      const worker = await createPyFaaSWorker({
+      const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger,
         platform: { platform, client, pool: workerPool, triggers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
-      });
-      workerDone = worker.run();
+      };
+      const worker = await createPyFaaSWorker(workerDeps);
+      const nodeWorker = await createNodeWorker(workerDeps);
+      workerDone = Promise.all([worker.run(), nodeWorker.run()]).then(() => undefined);
       closers.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        for (const w of [worker, nodeWorker]) if (w.getState() === 'RUNNING') w.shutdown();
         await workerDone?.catch(() => undefined);
       });
+      // Announced once both workers poll; removed first on close, so placement stops choosing it.
+      const stopHeartbeat = startNodeHeartbeat({
+        nodes: platform.nodes, pool: workerPool, nodeId: config.nodeId, taskQueue: nodeTaskQueue(taskQueue, config.nodeId), capacity: config.worker.capacity, logger,
+      });
+      closers.push(stopHeartbeat);
     }
 
     let bridge: KafkaBridge | undefined;
@@ -119,14 +134,22 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       });
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;
-      const invoker = new Invoker({ client, functions, payloads, taskQueue, eagerStart: hasWorker });
-      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, logger });
+      const aliases = new AliasService(platform.meta, functions);
+      const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
+      const scalers = new Scalers({
+        client, taskQueue,
+        module: (id) => (platform.registry.has('scaling', id) ? platform.registry.get<ScalingModule>('scaling', id) : undefined),
+        moduleIds: () => platform.registry.ids('scaling'),
+      });
+      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
       const app = createApp({
         logger,
         routers: [
           createHealthRouter(readiness),
-          createFunctionRouter({ functions, deployer, bodyLimitBytes }),
+          createFunctionRouter({ functions, deployer, scalers, bodyLimitBytes }),
+          createNodeRouter({ nodes: platform.nodes }),
           createInvocationRouter({ invoker, bodyLimitBytes }),
+          createAliasRouter({ aliases, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bodyLimitBytes }),
           createTriggerRouter({ triggers, bodyLimitBytes, bridgeStatus: bridge ? () => bridge!.status() : undefined }),
           createHttpTriggerRouter({ triggers, invoker, bodyLimitBytes, logger }),
         ],

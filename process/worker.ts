@@ -10,6 +10,10 @@ import { createDeleteActivities } from '../activities/delete';
 import { createDeployActivities } from '../activities/deploy';
 import { createDestinationActivities } from '../activities/destinations';
 import { createInvokeActivities } from '../activities/invoke';
+import { createPlacementActivities, nodeTaskQueue } from '../activities/placement';
+import { createNodeScalingActivities, createScalingActivities } from '../activities/scaling';
+import { createRolloutActivities } from '../activities/rollout';
+import { AliasService } from '../modules/meta/aliases';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { TriggerService } from '../modules/trigger/service';
 import type { ExecutionPool } from '../modules/worker';
@@ -41,13 +45,17 @@ export interface PlatformDeps {
   deadLetterTopic: string;
 }
 
-function platformActivities({ platform, client, pool, triggers, publisher, deadLetterTopic }: PlatformDeps, logger: Logger) {
-  const { functions, artifacts, payloads, specs, runtime, depsCacheDir } = platform;
+function platformActivities({ platform, client, pool, triggers, publisher, deadLetterTopic }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
+  const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry } = platform;
   return {
-    ...createInvokeActivities({ functions, specs, pool, payloads, logger }),
+    ...createInvokeActivities({ nodeId, functions, specs, pool, payloads, logger }),
+    ...createPlacementActivities({ nodes, placement, taskQueue }),
+    ...createScalingActivities({ client, functions, nodes, registry, logger }),
+    ...createNodeScalingActivities({ specs, pool }),
     ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
     ...createDeleteActivities({ client, functions, triggers, artifacts, specs, pool, logger }),
+    ...createRolloutActivities({ client, functions, aliases: new AliasService(platform.meta, functions), specs, pool, logger }),
   };
 }
 
@@ -60,7 +68,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
   if (!existsSync(codePath)) throw new SetupError(`The workflow bundle ${codePath} is missing; run \`npm run build\` first.`);
   const activities = {
     ...createSystemActivities({ nodeId: deps.nodeId, startedAt: new Date() }),
-    ...(deps.platform ? platformActivities(deps.platform, deps.logger) : {}),
+    ...(deps.platform ? platformActivities(deps.platform, deps.taskQueue, deps.nodeId, deps.logger) : {}),
   };
   return Worker.create({
     connection: deps.connection,
@@ -68,6 +76,24 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     workflowBundle: { codePath },
     activities,
+    identity: `pyfaas-${deps.nodeId}@${process.pid}`,
+    maxConcurrentActivityTaskExecutions: 200,
+  });
+}
+
+/**
+ * The worker on this node's own task queue (`<taskQueue>@<nodeId>`): the activities that must
+ * run on this node, where placement and the scaler send them (an attempt, pre-warm, drain).
+ */
+export async function createNodeWorker(deps: Omit<WorkerDeps, 'platform' | 'bundlePath'> & { platform: PlatformDeps }): Promise<Worker> {
+  const { platform, pool, payloads } = { ...deps.platform, payloads: deps.platform.platform.payloads };
+  const { specs, functions } = platform;
+  const invoke = createInvokeActivities({ nodeId: deps.nodeId, functions, specs, pool, payloads, logger: deps.logger });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: nodeTaskQueue(deps.taskQueue, deps.nodeId),
+    activities: { runFunction: invoke.runFunction, ...createNodeScalingActivities({ specs, pool }) },
     identity: `pyfaas-${deps.nodeId}@${process.pid}`,
     maxConcurrentActivityTaskExecutions: 200,
   });

@@ -31,6 +31,8 @@ export interface InvokeInput {
   plan?: InvocationPlan;
   /** Without a plan: pin this version instead of the active one. */
   version?: number;
+  /** The alias the version was drawn from, when invoked by alias (kept in the memo). */
+  alias?: string;
 }
 
 export interface FunctionErrorInfo {
@@ -55,6 +57,8 @@ export interface AttemptOutcome {
   coldStart: boolean;
   durationMs: number;
   instanceId: string;
+  /** The worker node that ran it. */
+  nodeId: string;
   startedAt: string;
 }
 
@@ -72,6 +76,8 @@ export interface InvocationRecord {
   coldStart: boolean;
   attempts: number;
   durationMs: number;
+  /** The worker node that ran the last attempt. */
+  nodeId?: string;
 }
 
 export interface DeployInput {

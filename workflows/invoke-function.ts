@@ -2,7 +2,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   isCancellation,
-  proxyActivities,
   proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
@@ -11,14 +10,12 @@ import {
 import type { InvokeActivities } from '../activities/invoke';
 import type { AttemptOutcome, InvocationPlan, InvocationRecord, InvokeInput } from './contracts';
 import { deliverToDestination } from './destinations';
+import { NOT_RETRYABLE, runPlaced } from './placed-run';
 import { STATUS_KEY, VERSION_KEY } from './search-attributes';
 
-/** Time for a cold start on top of the function's own timeout. */
-const COLD_START_ALLOWANCE_MS = 15_000;
 /** Backoff between async retries after a function error: 1 s, 2 s, 4 s… up to 30 s. */
 const FUNCTION_RETRY_BASE_MS = 1000;
 const FUNCTION_RETRY_MAX_MS = 30_000;
-const NOT_RETRYABLE = ['FUNCTION_NOT_FOUND', 'VERSION_NOT_FOUND', 'NO_ACTIVE_VERSION'];
 
 const { planInvocation } = proxyLocalActivities<InvokeActivities>({
   startToCloseTimeout: '10 seconds',
@@ -51,29 +48,22 @@ async function planOf(input: InvokeInput): Promise<InvocationPlan> {
 }
 
 /**
- * One invocation of a function. The workflow id is the invocation id. The activity runs
- * the function on a warm instance; platform trouble (no free instance, a lost worker) is
- * retried by Temporal for as long as the invocation may take, while function errors are
- * retried here, per the function's policy, for async invocations only. An async invocation's
- * record then goes to the function's destination for its outcome, if it has one.
+ * One invocation of a function. The workflow id is the invocation id. Each attempt runs on
+ * the node placement chooses (workflows/placed-run.ts); platform trouble (no free instance, a
+ * lost node) is retried there, while function errors are retried here, per the function's
+ * policy, for async invocations only. An async invocation's record then goes to the
+ * function's destination for its outcome, if it has one.
  */
 export async function invokeFunction(input: InvokeInput): Promise<InvocationRecord> {
   setStatus('running');
   let attempt = 0;
   try {
     const plan = await planOf(input);
-    const { runFunction } = proxyActivities<InvokeActivities>({
-      startToCloseTimeout: plan.timeoutMs + COLD_START_ALLOWANCE_MS,
-      scheduleToCloseTimeout: Math.max(5 * 60_000, (plan.timeoutMs + COLD_START_ALLOWANCE_MS) * 2),
-      heartbeatTimeout: 20_000,
-      retry: { initialInterval: '50 milliseconds', backoffCoefficient: 1.5, maximumInterval: '2 seconds', nonRetryableErrorTypes: NOT_RETRYABLE },
-    });
     for (;;) {
       attempt += 1;
-      const outcome = await runFunction({
+      const outcome = await runPlaced(plan, {
         invocationId: workflowInfo().workflowId,
         functionName: input.functionName,
-        version: plan.version,
         event: input.event,
         eventRef: input.eventRef,
         attempt,
@@ -87,7 +77,7 @@ export async function invokeFunction(input: InvokeInput): Promise<InvocationReco
       const record: InvocationRecord = {
         functionName: input.functionName, version: plan.version, mode: input.mode, trigger: input.trigger, status,
         result: outcome.result, resultRef: outcome.resultRef, error: outcome.error, logs: outcome.logs,
-        coldStart: outcome.coldStart, attempts: attempt, durationMs: outcome.durationMs,
+        coldStart: outcome.coldStart, attempts: attempt, durationMs: outcome.durationMs, nodeId: outcome.nodeId,
       };
       if (input.mode === 'async') await deliverToDestination(input, plan.destinations, record);
       return record;

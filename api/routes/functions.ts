@@ -3,11 +3,13 @@ import { InputError } from '../../common/errors';
 import type { FunctionRecord, FunctionVersionRecord } from '../../modules/meta/entities';
 import type { Deployer } from '../../modules/meta/deployer';
 import type { FunctionService } from '../../modules/meta/functions';
+import type { Scalers } from '../../modules/scaling/scalers';
 import { boolParam, intParam, readJson } from '../body';
 
 export interface FunctionRouterDeps {
   functions: FunctionService;
   deployer: Deployer;
+  scalers: Scalers;
   bodyLimitBytes: number;
 }
 
@@ -70,6 +72,13 @@ export function createFunctionRouter(deps: FunctionRouterDeps): Router {
     const { fn, deployment } = await deps.deployer.update(ctx.params.name, body, waited);
     ctx.status = deployment && !waited ? 202 : 200;
     ctx.body = { function: functionView(fn), deployment };
+  });
+
+  /** The scaler's policy and its last decisions with their reasons (also a query in the Temporal UI). */
+  router.get('/functions/:name/scaling', async (ctx) => {
+    const fn = await deps.functions.get(ctx.params.name);
+    const status = await deps.scalers.status(fn.name);
+    ctx.body = { function: fn.name, policy: fn.scaling ?? { module: 'kpa', params: {} }, running: Boolean(status), decisions: status?.decisions ?? [] };
   });
 
   router.delete('/functions/:name', async (ctx) => {

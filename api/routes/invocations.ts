@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Invoker } from '../../modules/task/invoker';
 import { boolParam, intParam, readJson } from '../body';
+import { aliasParam } from './aliases';
 
 export interface InvocationRouterDeps {
   invoker: Invoker;
@@ -8,7 +9,7 @@ export interface InvocationRouterDeps {
 }
 
 /**
- * POST /v1/functions/:name/invoke — sync by default; `?async=true` or `Prefer: respond-async`
+ * POST /v1/functions/:name/invoke[?version=n | ?alias=name] — sync by default; `?async=true` or `Prefer: respond-async`
  * answers 202 with the invocation id. A function error is a 200 with status `failed` and the
  * X-PyFaaS-Function-Error header, never a platform 5xx.
  * GET /v1/invocations, GET /v1/invocations/:id, POST /v1/invocations/:id/cancel.
@@ -19,8 +20,9 @@ export function createInvocationRouter(deps: InvocationRouterDeps): Router {
   router.post('/functions/:name/invoke', async (ctx) => {
     const event = await readJson(ctx, deps.bodyLimitBytes);
     const version = intParam(ctx.query.version, 'version', { min: 1, max: 2 ** 31 - 1 });
+    const alias = aliasParam(ctx.query.alias);
     const async = boolParam(ctx.query.async) || /\brespond-async\b/i.test(ctx.get('prefer'));
-    const options = { version, trigger: 'api', idempotencyKey: ctx.get('idempotency-key') || undefined };
+    const options = { version, alias, trigger: 'api', idempotencyKey: ctx.get('idempotency-key') || undefined };
     if (async) {
       const { invocationId } = await deps.invoker.invokeAsync(ctx.params.name, event ?? null, options);
       ctx.status = 202;

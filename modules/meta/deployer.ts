@@ -10,6 +10,7 @@ import type { RuntimeModule } from '../runtime/contract';
 import type { FunctionRecord, FunctionVersionRecord } from './entities';
 import { parseCreateFunction, parseUpdateFunction, type UpdateFunctionInput } from './function-input';
 import type { FunctionService } from './functions';
+import type { Scalers } from '../scaling/scalers';
 
 /** Deployment errors the caller caused keep their step's code and answer 400. */
 const INPUT_CODES = new Set(['SYNTAX_ERROR', 'DEPENDENCY_INSTALL_FAILED', 'HANDLER_LOAD_FAILED', 'INVALID_INPUT', 'LIMIT_EXCEEDED']);
@@ -38,6 +39,7 @@ export interface DeployerDeps {
   functions: FunctionService;
   artifacts: ArtifactStore;
   runtime: (id: string) => RuntimeModule;
+  scalers: Scalers;
   logger: Logger;
 }
 
@@ -55,6 +57,7 @@ export class Deployer {
 
   async create(body: unknown, wait: boolean): Promise<Deployed> {
     const input = parseCreateFunction(body);
+    this.deps.scalers.validate(input.scaling);
     const runtime = this.deps.runtime(input.runtime);
     const handler = runtime.parseHandler(input.handler);
     const stagingId = randomUUID();
@@ -68,6 +71,7 @@ export class Deployer {
     }
     try {
       const deployment = await this.deploy(created.fn, created.version, stagingId, wait);
+      await this.deps.scalers.follow(input.name, input.scaling);
       return { fn: await this.deps.functions.get(input.name), deployment };
     } catch (err) {
       // A function whose first version cannot deploy is not created: nothing half-made stays.
@@ -78,6 +82,7 @@ export class Deployer {
 
   async update(name: string, body: unknown, wait: boolean): Promise<Deployed> {
     const { code, ...patch }: UpdateFunctionInput = parseUpdateFunction(body);
+    if (patch.scaling) this.deps.scalers.validate(patch.scaling);
     const current = await this.deps.functions.get(name);
     let staged: { stagingId: string; codeHash: string } | undefined;
     if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {
@@ -89,6 +94,7 @@ export class Deployer {
       }
     }
     const { fn, version } = await this.deps.functions.update(name, patch, staged && { codeHash: staged.codeHash });
+    if (patch.scaling) await this.deps.scalers.follow(name, patch.scaling);
     if (!version) return { fn };
     // Config-only changes rebuild from the version's stored code.
     const stagingId = staged?.stagingId ?? (await this.restage(version));
@@ -99,6 +105,7 @@ export class Deployer {
   /** Starts deleteFunction after marking the function deleting; waits when asked. Throws FunctionNotFoundError. */
   async delete(name: string, wait: boolean): Promise<void> {
     const fn = await this.deps.functions.markDeleting(name);
+    await this.deps.scalers.stop(name);
     const handle = await this.deps.client.workflow.start('deleteFunction', {
       taskQueue: this.deps.taskQueue,
       workflowId: `delete-${name}-${randomUUID().slice(0, 8)}`,

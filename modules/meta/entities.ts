@@ -1,4 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
+import { AliasSchema } from './aliases';
 
 /** How async invocations retry after a function error (sync invocations never retry). */
 export interface RetrySettings {
@@ -44,6 +45,8 @@ export interface FunctionRecord {
   retry: RetrySettings;
   /** Async invocations only. */
   destinations?: Destinations;
+  /** The scaling module and its parameters (absent: the default KPA policy). */
+  scaling?: { module: string; params: Record<string, unknown> };
   /** `deleting` stops new invocations while running ones drain. */
   status: 'active' | 'deleting';
   /** The version number invocations use when none is named; absent until the first deploy activates. */
@@ -86,6 +89,7 @@ export const FunctionSchema = new EntitySchema<FunctionRecord>({
     allowNetwork: { type: 'boolean', default: false },
     retry: { type: 'json' },
     destinations: { type: 'json', nullable: true },
+    scaling: { type: 'json', nullable: true },
     status: { type: 'string', length: 16, default: 'active' },
     activeVersion: { type: 'integer', nullable: true },
     createdAt: { type: 'datetime', onCreate: () => new Date() },
@@ -144,4 +148,43 @@ export const TriggerSchema = new EntitySchema<TriggerRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema];
+/** What a worker node reports in each heartbeat about one function version it holds. */
+export interface NodeFunctionStats {
+  functionName: string;
+  version: number;
+  /** Instances alive (idle or busy) and, of them, busy. */
+  warm: number;
+  busy: number;
+  /** The warm instances the scaler asked this node to keep. */
+  target: number;
+  /** Since the node started. */
+  invocations: number;
+  coldStarts: number;
+}
+
+/** A worker process that runs functions; it announces itself and heartbeats every few seconds. */
+export interface WorkerNodeRecord {
+  nodeId: string;
+  /** The node's own task queue: placement sends an invocation there to run it on this node. */
+  taskQueue: string;
+  /** Most warm instances it keeps at once. */
+  capacity: number;
+  functions: NodeFunctionStats[];
+  startedAt: Date;
+  lastHeartbeatAt: Date;
+}
+
+export const WorkerNodeSchema = new EntitySchema<WorkerNodeRecord>({
+  name: 'WorkerNodeRecord',
+  tableName: 'worker_nodes',
+  properties: {
+    nodeId: { type: 'string', primary: true, length: 63 },
+    taskQueue: { type: 'string', length: 255 },
+    capacity: { type: 'integer' },
+    functions: { type: 'json' },
+    startedAt: { type: 'datetime' },
+    lastHeartbeatAt: { type: 'datetime', index: true },
+  },
+});
+
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema];

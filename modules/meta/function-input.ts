@@ -49,6 +49,13 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+const scaling = z
+  .object({
+    module: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a scaling module id'),
+    params: z.record(z.unknown()).default({}),
+  })
+  .strict();
+
 const destinations = z.object({ onSuccess: destination.optional(), onFailure: destination.optional() }).strict();
 
 /** Fields shared by create and update; code is validated by the artifact store. */
@@ -64,6 +71,7 @@ const settings = {
   allowNetwork: z.boolean(),
   retry,
   destinations,
+  scaling,
   code: z.record(z.unknown()),
 };
 
@@ -80,6 +88,7 @@ const createSchema = z
     allowNetwork: settings.allowNetwork.default(false),
     retry: retry.default({}),
     destinations: destinations.default({}),
+    scaling: scaling.default({ module: 'kpa', params: {} }),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from '../../common/errors';
 import { FunctionSchema, FunctionVersionSchema, type FunctionRecord, type FunctionVersionRecord, type VersionConfig } from './entities';
 import type { CreateFunctionInput, UpdateFunctionInput } from './function-input';
 import type { MetaStore } from './store';
+import { AliasSchema } from './aliases';
 
 export class FunctionNotFoundError extends NotFoundError {
   override readonly code: string = 'FUNCTION_NOT_FOUND';
@@ -50,7 +51,7 @@ export class FunctionService {
         const fn = em.create(FunctionSchema, {
           id: randomUUID(), name: input.name, runtime: input.runtime, handler: input.handler, description: input.description,
           labels: input.labels, env: input.env, memoryMb: input.memoryMb, timeoutMs: input.timeoutMs,
-          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, destinations: input.destinations, status: 'active',
+          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, destinations: input.destinations, scaling: input.scaling, status: 'active',
           createdAt: now, updatedAt: now,
         });
         const version = em.create(FunctionVersionSchema, {
@@ -167,6 +168,7 @@ export class FunctionService {
       const versions = await em.find(FunctionVersionSchema, { functionName: name });
       const hashes = [...new Set(versions.map((v) => v.codeHash))];
       await em.nativeDelete(FunctionVersionSchema, { functionName: name });
+      await em.nativeDelete(AliasSchema, { functionName: name });
       await em.nativeDelete(FunctionSchema, { name });
       const stillUsed = await em.find(FunctionVersionSchema, { codeHash: { $in: hashes } }, { fields: ['codeHash'] });
       const used = new Set(stillUsed.map((v) => v.codeHash));

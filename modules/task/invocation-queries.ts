@@ -45,13 +45,14 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
     throw err;
   }
   if (description.type !== 'invokeFunction') throw new InvocationNotFoundError(`No invocation ${invocationId}.`);
-  const memo = (description.memo ?? {}) as { functionName: string; version?: number; mode: InvocationMode; trigger: string };
+  const memo = (description.memo ?? {}) as { functionName: string; version?: number; alias?: string; mode: InvocationMode; trigger: string };
   // Trigger starts learn their version when the workflow reads the function: see the search attribute.
   const version = memo.version ?? Number(description.typedSearchAttributes.get(VERSION_KEY) ?? NaN);
   const base: InvocationView = {
     invocationId,
     functionName: memo.functionName,
     version: Number.isNaN(version) ? undefined : version,
+    ...(memo.alias !== undefined ? { alias: memo.alias } : {}),
     mode: memo.mode,
     trigger: memo.trigger,
     status: 'queued',
@@ -73,7 +74,7 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
   const result = record.resultRef ? await payloads.get(record.resultRef) : record.result;
   return {
     ...base, version: record.version, status: record.status, result, error: record.error, logs: record.logs, coldStart: record.coldStart,
-    attempts: record.attempts, durationMs: record.durationMs,
+    attempts: record.attempts, durationMs: record.durationMs, nodeId: record.nodeId,
   };
 }
 

@@ -17,7 +17,10 @@ export function invocationStart(input: InvokeInput) {
   const version = input.plan?.version ?? input.version;
   return {
     args: [input] as [InvokeInput],
-    memo: { functionName: input.functionName, mode: input.mode, trigger: input.trigger, ...(version !== undefined ? { version } : {}) },
+    memo: {
+      functionName: input.functionName, mode: input.mode, trigger: input.trigger, ...(version !== undefined ? { version } : {}),
+      ...(input.alias !== undefined ? { alias: input.alias } : {}),
+    },
     typedSearchAttributes: new TypedSearchAttributes([
       { key: FUNCTION_KEY, value: input.functionName },
       ...(version !== undefined ? [{ key: VERSION_KEY, value: String(version) }] : []),

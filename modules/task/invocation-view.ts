@@ -5,6 +5,8 @@ export interface InvocationView {
   invocationId: string;
   functionName: string;
   version?: number;
+  /** The alias the version was drawn from, when invoked by alias. */
+  alias?: string;
   mode?: InvocationMode;
   trigger?: string;
   status: InvocationStatus;
@@ -14,6 +16,8 @@ export interface InvocationView {
   coldStart?: boolean;
   attempts?: number;
   durationMs?: number;
+  /** The worker node that ran the last attempt. */
+  nodeId?: string;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -4,6 +4,8 @@ import { ConflictError, InputError } from '../../common/errors';
 import type { InvocationMode, InvocationRecord, InvokeInput } from '../../workflows/contracts';
 import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
 import type { FunctionService } from '../meta/functions';
+import type { AliasService } from '../meta/aliases';
+import { pickVersion } from './alias-pick';
 import { NoActiveVersionError, platformError } from './errors';
 import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
 import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from './invocation-start';
@@ -13,6 +15,8 @@ import type { PayloadStore } from './payloads';
 export interface InvokeOptions {
   /** A version number; the active version when absent. */
   version?: number;
+  /** An alias: the version is drawn by its weights. Not together with `version`. */
+  alias?: string;
   trigger: string;
   /** Async only: a repeated key returns the first invocation instead of starting another. */
   idempotencyKey?: string;
@@ -21,6 +25,7 @@ export interface InvokeOptions {
 export interface InvokerDeps {
   client: Client;
   functions: FunctionService;
+  aliases: AliasService;
   payloads: PayloadStore;
   taskQueue: string;
   /** Start the workflow eagerly on this process's worker (needs the worker's NativeConnection). */
@@ -31,10 +36,15 @@ export interface InvokerDeps {
 export class Invoker {
   constructor(private readonly deps: InvokerDeps) {}
 
-  /** Throws FunctionNotFoundError, VersionNotFoundError, or NoActiveVersionError / ConflictError for a version not ready. */
-  async resolve(functionName: string, version?: number): Promise<{ fn: FunctionRecord; version: FunctionVersionRecord }> {
+  /**
+   * Throws FunctionNotFoundError, VersionNotFoundError, AliasNotFoundError, InputError for a
+   * version and an alias together, or NoActiveVersionError / ConflictError for a version not ready.
+   */
+  async resolve(functionName: string, version?: number, alias?: string): Promise<{ fn: FunctionRecord; version: FunctionVersionRecord }> {
+    if (version !== undefined && alias !== undefined) throw new InputError('Name a version or an alias, not both.');
     const fn = await this.deps.functions.get(functionName);
-    const number = version ?? fn.activeVersion ?? undefined;
+    const aliased = alias === undefined ? undefined : pickVersion((await this.deps.aliases.find(functionName, alias)).routes);
+    const number = version ?? aliased ?? fn.activeVersion ?? undefined;
     if (number === undefined) throw new NoActiveVersionError(`Function ${JSON.stringify(functionName)} has no active version yet; its deployment has not completed.`);
     const record = await this.deps.functions.getVersion(functionName, number);
     if (record.status !== 'ready') throw new ConflictError(`Version ${number} of ${JSON.stringify(functionName)} is ${record.status}, not ready to invoke.`);
@@ -44,7 +54,8 @@ export class Invoker {
   /** Runs the invocation and waits for its record. Function errors are a failed record, not a throw. */
   async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
     const handle = await this.start(functionName, event, 'sync', options);
-    return this.awaitRecord(handle);
+    const view = await this.awaitRecord(handle);
+    return options.alias === undefined ? view : { ...view, alias: options.alias };
   }
 
   /** Starts the invocation and returns its id at once (the first one's, for a repeated idempotency key). */
@@ -76,10 +87,10 @@ export class Invoker {
   }
 
   private async start(functionName: string, event: unknown, mode: InvocationMode, options: InvokeOptions): Promise<WorkflowHandle> {
-    const { fn, version } = await this.resolve(functionName, options.version);
+    const { fn, version } = await this.resolve(functionName, options.version, options.alias);
     const { value, ref } = await this.deps.payloads.inlineOrRef(event);
     const input: InvokeInput = {
-      functionName, event: value, eventRef: ref, mode, trigger: options.trigger,
+      functionName, event: value, eventRef: ref, mode, trigger: options.trigger, alias: options.alias,
       plan: { version: version.number, retry: fn.retry, timeoutMs: version.config.timeoutMs, destinations: fn.destinations ?? {} },
     };
     const workflowId = this.invocationId(functionName, mode, options.idempotencyKey);

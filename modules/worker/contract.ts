@@ -49,6 +49,10 @@ export interface InvocationOutcome {
 
 export interface PoolStats {
   instances: Array<{ functionName: string; version: number; instanceId: string; busy: boolean; pid?: number; rssBytes?: number }>;
+  /** Per `function@version`, since the pool started: invocations begun and how many of them cold-started. */
+  counters: Record<string, { invocations: number; coldStarts: number }>;
+  /** Per `function@version`: the warm instances the scaler asked this node to keep (absent: none). */
+  targets: Record<string, number>;
 }
 
 /** The worker module's execution side: warm sandboxed instances per function version. */
@@ -61,6 +65,12 @@ export interface ExecutionPool {
   invoke(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome>;
   /** Starts one instance and waits until its handler is loaded; throws InstanceStartError when it cannot load. */
   warm(spec: FunctionVersionSpec): Promise<void>;
+  /**
+   * Keeps `count` warm instances of the version on this node: starts the missing ones (in
+   * parallel, waiting until loaded) and stops idle ones beyond it. Idle reaping never goes
+   * below the count. Answers how many started and stopped.
+   */
+  setWarm(spec: FunctionVersionSpec, count: number): Promise<{ started: number; stopped: number }>;
   /** Stops the instances of a function (all versions, or one), waiting for running invocations up to `drainMs`. */
   evict(functionName: string, version?: number, drainMs?: number): Promise<void>;
   stats(): PoolStats;

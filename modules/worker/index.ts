@@ -16,3 +16,4 @@ export const localPoolWorker = defineModule<(options: LocalPoolModuleOptions) =>
   { id: 'local-pool', kind: 'worker', version: '0.1.0', platform: '^0.1.0', description: 'Warm sandboxed function processes on this node' },
   ({ logger }) => (options) => new LocalPool({ ...options, logger }),
 );
+export { warmFirstPlacement, sharedQueuePlacement, type Placement, type NodeSnapshot, type PlacementRequest } from './placement';

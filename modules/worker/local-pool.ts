@@ -35,6 +35,9 @@ export class LocalPool implements ExecutionPool {
   private readonly inFlight = new Map<string, number>();
   /** Instances just started for one invocation: no other invocation may take them first. */
   private readonly claimed = new Set<Instance>();
+  /** Warm instances to keep per version key (the scaler's decision for this node). */
+  private readonly targets = new Map<string, number>();
+  private readonly counters = new Map<string, { invocations: number; coldStarts: number }>();
   private readonly idleTimeoutMs: number;
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
@@ -60,6 +63,7 @@ export class LocalPool implements ExecutionPool {
     try {
       let instance = this.list(spec).find((candidate) => candidate.state === 'idle' && !this.claimed.has(candidate));
       const coldStart = instance === undefined;
+      this.count(spec, coldStart);
       if (!instance) {
         instance = await this.startInstance(spec, true);
         this.claimed.delete(instance);
@@ -78,10 +82,27 @@ export class LocalPool implements ExecutionPool {
     await this.startInstance(spec);
   }
 
+  async setWarm(spec: FunctionVersionSpec, count: number): Promise<{ started: number; stopped: number }> {
+    this.assertOpen();
+    const key = versionKey(spec.functionName, spec.version);
+    if (count > 0) this.targets.set(key, count);
+    else this.targets.delete(key);
+    const list = this.list(spec);
+    const missing = Math.max(0, count - list.length);
+    const extra = list.filter((instance) => instance.state === 'idle' && !this.claimed.has(instance)).slice(0, Math.max(0, list.length - count));
+    await Promise.all([
+      ...Array.from({ length: missing }, () => this.startInstance(spec)),
+      ...extra.map((instance) => instance.kill()),
+    ]);
+    if (missing || extra.length) this.options.logger.info({ function: spec.functionName, version: spec.version, count, started: missing, stopped: extra.length }, 'warm instances set');
+    return { started: missing, stopped: extra.length };
+  }
+
   async evict(functionName: string, version?: number, drainMs = DEFAULT_DRAIN_MS): Promise<void> {
     const keys = [...this.instances.keys()].filter((key) =>
       version === undefined ? key.startsWith(`${functionName}@`) : key === versionKey(functionName, version),
     );
+    keys.forEach((key) => this.targets.delete(key));
     const evicted = keys.flatMap((key) => this.instances.get(key) ?? []);
     // Forgotten first: invocations arriving meanwhile start fresh instances (of a new deploy).
     keys.forEach((key) => this.instances.delete(key));
@@ -103,7 +124,7 @@ export class LocalPool implements ExecutionPool {
       pid: instance.pid,
       rssBytes: instance.rssBytes(children),
     }));
-    return { instances };
+    return { instances, counters: Object.fromEntries(this.counters), targets: Object.fromEntries(this.targets) };
   }
 
   async close(): Promise<void> {
@@ -164,12 +185,28 @@ export class LocalPool implements ExecutionPool {
     return instance;
   }
 
+  private count(spec: FunctionVersionSpec, coldStart: boolean): void {
+    const key = versionKey(spec.functionName, spec.version);
+    const counter = this.counters.get(key) ?? { invocations: 0, coldStarts: 0 };
+    counter.invocations += 1;
+    if (coldStart) counter.coldStarts += 1;
+    this.counters.set(key, counter);
+  }
+
+  /** Stops instances idle past the timeout, keeping each version's scaler target. */
   private reapIdle(): void {
     const cutoff = Date.now() - this.idleTimeoutMs;
-    for (const instance of [...this.instances.values()].flat()) {
-      if (instance.state === 'idle' && instance.lastUsedAt < cutoff) {
-        this.options.logger.debug({ instanceId: instance.id }, 'stopping an idle instance');
-        void instance.kill();
+    for (const [key, list] of this.instances) {
+      let keep = this.targets.get(key) ?? 0;
+      for (const instance of [...list].sort((a, b) => b.lastUsedAt - a.lastUsedAt)) {
+        if (keep > 0) {
+          keep -= 1;
+          continue;
+        }
+        if (instance.state === 'idle' && instance.lastUsedAt < cutoff) {
+          this.options.logger.debug({ instanceId: instance.id }, 'stopping an idle instance');
+          void instance.kill();
+        }
       }
     }
   }

@@ -16,6 +16,8 @@ export interface TestPyFaaS {
   /** This instance's own invoke and dead-letter topics (other test files run their own bridges). */
   invokeTopic: string;
   deadLetterTopic: string;
+  /** The PYFAAS_* variables it was started with: more nodes of the same platform start from them. */
+  env: Record<string, string>;
   request(method: string, pathname: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -30,7 +32,7 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
   const databaseUrl =
     options.database === 'sqlite' ? `sqlite:${path.join(dataDir, 'meta.sqlite')}` : testServices().postgresUrl.replace(/\/[^/]+$/, `/it_${suffix}`);
-  const config = loadConfig({
+  const env: Record<string, string> = {
     PYFAAS_DATA_DIR: dataDir,
     PYFAAS_API_PORT: String(await freePort()),
     PYFAAS_TEMPORAL_ADDRESS: testServices().temporalAddress,
@@ -42,13 +44,15 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     PYFAAS_KAFKA_DEAD_LETTER_TOPIC: `pyfaas.dead-letter.${suffix}`,
     PYFAAS_BRIDGE_REFRESH_MS: '1000',
     ...options.env,
-  });
+  };
+  const config = loadConfig(env);
   const running = await startPyFaaS(config, silentLogger());
   const url = running.apiUrl!;
   return {
     running,
     url,
     dataDir,
+    env,
     invokeTopic: config.kafka.invokeTopic,
     deadLetterTopic: config.kafka.deadLetterTopic,
     async request(method, pathname, body, headers = {}) {

@@ -41,6 +41,24 @@ describe('LocalPool', () => {
     ]);
   });
 
+  it('setWarm() starts and stops instances to the count, counts invocations, and the reaper keeps the count', async () => {
+    const pool = makePool({ idleTimeoutMs: 200, reapIntervalMs: 50 });
+    const spec = functionSpec(writeFunction(PY_IDENTITY));
+    expect(await pool.setWarm(spec, 3)).toEqual({ started: 3, stopped: 0 });
+    expect(pool.stats().instances).toHaveLength(3);
+    expect(pool.stats().targets).toEqual({ [`${spec.functionName}@1`]: 3 });
+    expect(await pool.invoke(spec, request())).toMatchObject({ coldStart: false });
+    await new Promise((r) => setTimeout(r, 500)); // idle well past the timeout: the target keeps them
+    expect(pool.stats().instances).toHaveLength(3);
+    expect(await pool.setWarm(spec, 1)).toEqual({ started: 0, stopped: 2 });
+    expect(await eventually(async () => pool.stats().instances.length === 1, 5000)).toBe(true);
+    expect(await pool.setWarm(spec, 0)).toEqual({ started: 0, stopped: 1 });
+    expect(await eventually(async () => pool.stats().instances.length === 0, 5000)).toBe(true);
+    expect(pool.stats().targets).toEqual({});
+    expect(await pool.invoke(spec, request())).toMatchObject({ coldStart: true });
+    expect(pool.stats().counters).toEqual({ [`${spec.functionName}@1`]: { invocations: 2, coldStarts: 1 } });
+  });
+
   it('warm() leaves an idle instance the next invoke uses', async () => {
     const pool = makePool();
     const spec = functionSpec(writeFunction(PY_IDENTITY));

@@ -1,0 +1,93 @@
+/**
+ * The scaling kind contract (DESIGN §1: Scaling is logic an administrator may replace).
+ * A scaling module is a pure function from a function's recent metrics to the number of warm
+ * instances it should have: no I/O, no clock, no randomness, so the scaler workflow can call
+ * it deterministically and tests can drive it with plain objects. Everything here is
+ * JSON-serialisable because it travels through Temporal workflow history.
+ */
+
+/** Most warm instances any scaling policy may ask for, all nodes together. */
+export const MAX_INSTANCES = 1000;
+
+/** A function's scaling policy as stored: which scaling module decides, and its parameters. */
+export interface ScalingPolicy {
+  /** Id of a registered `scaling` module, e.g. `kpa` or `fixed`. */
+  module: string;
+  /** The module's parameters, validated by its `parseParams`. */
+  params: Record<string, unknown>;
+}
+
+/** One node's instances of the function at the time of a sample. */
+export interface NodeInstances {
+  /** Instances started and loaded (idle or busy). */
+  warm: number;
+  /** Warm instances running an invocation now. */
+  busy: number;
+}
+
+/** What the platform observed about one function at one moment. */
+export interface MetricsSample {
+  /** When it was taken, epoch ms. */
+  at: number;
+  /** Invocations running now, all nodes. */
+  inFlight: number;
+  /** Async invocations waiting to start: they count as demand like running ones. */
+  queued: number;
+  /** Invocations that arrived since the previous sample. */
+  arrivals: number;
+  /** Instances started on demand since the previous sample (an invocation waited for one). */
+  coldStarts: number;
+  /** How long the oldest queued invocation has waited, when anything is queued. */
+  queueWaitMs?: number;
+  /** Instances per node id. */
+  instances: Record<string, NodeInstances>;
+}
+
+/**
+ * What a module remembers between decisions. The platform stores the last decision's state and
+ * hands it back unread; modules add their own JSON fields (KPA adds its panic deadline).
+ */
+export interface ScalingState {
+  /** The total the module asked for in that decision. */
+  desired: number;
+}
+
+export interface ScalingInput<P = unknown, S extends ScalingState = ScalingState> {
+  /** The policy's parameters, as `parseParams` returned them. */
+  params: P;
+  /** Samples oldest first, covering at least the module's `historyMs`; may be empty. */
+  samples: MetricsSample[];
+  /** The decision's time, epoch ms (the workflow's clock, not the machine's). */
+  now: number;
+  /** Warm instances now, all nodes. */
+  current: number;
+  /** The state this module returned last time; absent on the first decision and after the policy names another module. */
+  state?: S;
+}
+
+export type ScalingMode = 'stable' | 'panic' | 'idle' | 'fixed';
+
+export interface ScalingDecision<S extends ScalingState = ScalingState> {
+  /** Warm instances wanted, all nodes: a whole number ≥ 0. */
+  desired: number;
+  /** Instances wanted per node id; when absent the platform spreads `desired` with `distribute()`. */
+  perNode?: Record<string, number>;
+  /** One sentence saying why, shown in the Temporal UI and the function's scaling history. */
+  reason: string;
+  /** Which rule decided. */
+  mode: ScalingMode;
+  /** Handed back as `input.state` on the next decision. */
+  state: S;
+}
+
+/** One scaling module (kind `scaling`). */
+export interface ScalingModule<P = unknown, S extends ScalingState = ScalingState> {
+  /** The id a policy names, e.g. `kpa`. */
+  readonly id: string;
+  /** Validates the policy's params and applies defaults; throws InputError listing every bad field as `params.<field>`. */
+  parseParams(params: unknown): P;
+  /** How far back, in ms, the samples given to `decide` must reach for these params. */
+  historyMs(params: P): number;
+  /** The decision for this moment; pure and total (never throws for any samples, current or state). */
+  decide(input: ScalingInput<P, S>): ScalingDecision<S>;
+}

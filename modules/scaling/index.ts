@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { defineModule } from '../model';
+import type { ScalingModule, ScalingPolicy, ScalingState } from './contract';
+import { fixed, type FixedParams } from './fixed';
+import { kpa, type KpaParams, type KpaState } from './kpa';
+import { parseOrThrow } from './parse';
+
+export * from './contract';
+export { distribute, type NodePlacement } from './distribute';
+export { kpa, type KpaParams, type KpaState } from './kpa';
+export { fixed, type FixedParams } from './fixed';
+
+/** The policy of a function that names none: the default KPA module with its defaults. */
+export const DEFAULT_SCALING_POLICY: ScalingPolicy = Object.freeze({ module: 'kpa', params: Object.freeze({}) }) as ScalingPolicy;
+
+const scalingPolicySchema = z
+  .object({
+    module: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a scaling module id: a lowercase DNS label').default('kpa'),
+    params: z.record(z.unknown()).default({}),
+  })
+  .strict();
+
+/**
+ * Validates a function's scaling policy (absent means DEFAULT_SCALING_POLICY); throws InputError
+ * listing every bad field (`module`, `params`). The params themselves are checked by the named
+ * module's `parseParams` once the registry has found it.
+ */
+export function parseScalingPolicy(policy: unknown): ScalingPolicy {
+  if (policy === undefined) return { module: DEFAULT_SCALING_POLICY.module, params: {} };
+  return parseOrThrow(scalingPolicySchema, policy, 'scaling policy');
+}
+
+const manifest = { kind: 'scaling', version: '0.1.0', platform: '^0.1.0' } as const;
+
+/** `kpa`: concurrency-based autoscaling with stable and panic windows and scale to zero (the default). */
+export const kpaScaling = defineModule<ScalingModule<KpaParams, KpaState>>(
+  { ...manifest, id: 'kpa', description: 'Concurrency-based autoscaling in the spirit of Knative KPA: stable and panic windows, scale to zero' },
+  () => kpa,
+);
+
+/** `fixed`: always the configured number of warm instances. */
+export const fixedScaling = defineModule<ScalingModule<FixedParams, ScalingState>>(
+  { ...manifest, id: 'fixed', description: 'Always the configured number of warm instances' },
+  () => fixed,
+);
