@@ -19,6 +19,8 @@ export interface RunFunctionRequest {
 
 export interface InvokeActivityDeps {
   nodeId: string;
+  /** Told after a cold start, so a scaler resting at zero looks again at once (debounced by the caller). */
+  onColdStart?: (functionName: string) => void;
   functions: FunctionService;
   specs: VersionSpecs;
   pool: ExecutionPool;
@@ -69,6 +71,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
         const spec = await deps.specs.get(request.functionName, request.version);
         const event = request.eventRef ? await deps.payloads.get(request.eventRef) : request.event;
         const outcome = await deps.pool.invoke(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, context.cancellationSignal);
+        if (outcome.coldStart) deps.onColdStart?.(request.functionName);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, coldStart: outcome.coldStart }, 'invocation attempt done');
         return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId };

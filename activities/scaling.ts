@@ -28,7 +28,10 @@ export interface ScalingView {
   counters: Counters;
   /** Live nodes: their capacity, queue, and warm instances of the active version. */
   nodes: Array<{ nodeId: string; taskQueue: string; capacity: number; warm: number; target: number }>;
+  /** Warm instances of the active version now, all nodes (on-demand cold starts included). */
   current: number;
+  /** What the scaler keeps now: the sum of the nodes' targets. */
+  kept: number;
 }
 
 export interface ScalingVerdict {
@@ -53,7 +56,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
       try {
         fn = await deps.functions.get(functionName);
       } catch (err) {
-        if (err instanceof FunctionNotFoundError) return { exists: false, counters, nodes: [], current: 0 };
+        if (err instanceof FunctionNotFoundError) return { exists: false, counters, nodes: [], current: 0, kept: 0 };
         throw err;
       }
       const version = fn.activeVersion ?? undefined;
@@ -87,7 +90,8 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
         view.push({ nodeId: node.nodeId, taskQueue: node.taskQueue, capacity: node.capacity, warm, target });
       }
       const current = view.reduce((sum, node) => sum + node.warm, 0);
-      return { exists: true, version, counters: next, nodes: view, current, sample: { at: Date.now(), inFlight, queued, arrivals, coldStarts, instances } };
+      const kept = view.reduce((sum, node) => sum + node.target, 0);
+      return { exists: true, version, counters: next, nodes: view, current, kept, sample: { at: Date.now(), inFlight, queued, arrivals, coldStarts, instances } };
     },
 
     /** Calls the policy's scaling module (pure) and spreads its total over the live nodes. */

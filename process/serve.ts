@@ -87,6 +87,11 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       client = new Client({ connection, namespace });
     }
     const triggers = platform.createTriggers({ client, taskQueue, logger });
+    const scalers = new Scalers({
+      client, taskQueue,
+      module: (id) => (platform.registry.has('scaling', id) ? platform.registry.get<ScalingModule>('scaling', id) : undefined),
+      moduleIds: () => platform.registry.ids('scaling'),
+    });
 
     let workerDone: Promise<void> | undefined;
     let pool: ExecutionPool | undefined;
@@ -98,7 +103,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => publisher.close());
       const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger,
-        platform: { platform, client, pool: workerPool, triggers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
+        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
       };
       const worker = await createPyFaaSWorker(workerDeps);
       const nodeWorker = await createNodeWorker(workerDeps);
@@ -136,11 +141,6 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const bodyLimitBytes = config.api.bodyLimitBytes;
       const aliases = new AliasService(platform.meta, functions);
       const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
-      const scalers = new Scalers({
-        client, taskQueue,
-        module: (id) => (platform.registry.has('scaling', id) ? platform.registry.get<ScalingModule>('scaling', id) : undefined),
-        moduleIds: () => platform.registry.ids('scaling'),
-      });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
       const app = createApp({
         logger,

@@ -16,6 +16,7 @@ import { createRolloutActivities } from '../activities/rollout';
 import { AliasService } from '../modules/meta/aliases';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { TriggerService } from '../modules/trigger/service';
+import type { Scalers } from '../modules/scaling/scalers';
 import type { ExecutionPool } from '../modules/worker';
 import type { Platform } from './platform';
 
@@ -41,14 +42,15 @@ export interface PlatformDeps {
   client: Client;
   pool: ExecutionPool;
   triggers: TriggerService;
+  scalers: Scalers;
   publisher: KafkaPublisher;
   deadLetterTopic: string;
 }
 
-function platformActivities({ platform, client, pool, triggers, publisher, deadLetterTopic }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
+function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry } = platform;
   return {
-    ...createInvokeActivities({ nodeId, functions, specs, pool, payloads, logger }),
+    ...createInvokeActivities({ nodeId, functions, specs, pool, payloads, logger, onColdStart: (fn) => scalers.wake(fn) }),
     ...createPlacementActivities({ nodes, placement, taskQueue }),
     ...createScalingActivities({ client, functions, nodes, registry, logger }),
     ...createNodeScalingActivities({ specs, pool }),
@@ -88,7 +90,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
 export async function createNodeWorker(deps: Omit<WorkerDeps, 'platform' | 'bundlePath'> & { platform: PlatformDeps }): Promise<Worker> {
   const { platform, pool, payloads } = { ...deps.platform, payloads: deps.platform.platform.payloads };
   const { specs, functions } = platform;
-  const invoke = createInvokeActivities({ nodeId: deps.nodeId, functions, specs, pool, payloads, logger: deps.logger });
+  const invoke = createInvokeActivities({ nodeId: deps.nodeId, functions, specs, pool, payloads, logger: deps.logger, onColdStart: (fn) => deps.platform.scalers.wake(fn) });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

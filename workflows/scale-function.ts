@@ -31,6 +31,8 @@ export interface ScalerStatus {
 
 export const setScalingPolicySignal = defineSignal<[ScalingPolicy]>('setScalingPolicy');
 export const stopScalerSignal = defineSignal('stopScaler');
+/** A node cold-started an instance: demand arrived, decide now instead of at the next (idle) tick. */
+export const wakeScalerSignal = defineSignal('wakeScaler');
 export const scalerStatusQuery = defineQuery<ScalerStatus>('scalerStatus');
 
 /** With nothing warm and no demand, look again less often (an invocation cold-starts on its own meanwhile). */
@@ -68,6 +70,9 @@ export async function scaleFunction(input: ScalerInput): Promise<{ ticks: number
   setHandler(stopScalerSignal, () => {
     stop = true;
   });
+  setHandler(wakeScalerSignal, () => {
+    woken = true;
+  });
   setHandler(scalerStatusQuery, () => ({ functionName: input.functionName, policy, decisions }));
 
   const tickMs = input.tickMs ?? 2000;
@@ -79,7 +84,8 @@ export async function scaleFunction(input: ScalerInput): Promise<{ ticks: number
     let idle = true;
     if (view.version !== undefined && view.sample) {
       samples.push(view.sample);
-      const verdict = await decideScaling({ policy, samples, now: Date.now(), current: view.current, state, nodes: view.nodes });
+      // The module scales what the platform keeps; instances started on demand beyond it are demand, not capacity.
+      const verdict = await decideScaling({ policy, samples, now: Date.now(), current: view.kept, state, nodes: view.nodes });
       state = verdict.state;
       samples = samples.filter((sample) => sample.at >= Date.now() - verdict.historyMs);
       // A node changes when its target moves, or when it holds other than its target (an instance died, or idle extras to stop).

@@ -59,7 +59,11 @@ export interface ScalingInput<P = unknown, S extends ScalingState = ScalingState
   samples: MetricsSample[];
   /** The decision's time, epoch ms (the workflow's clock, not the machine's). */
   now: number;
-  /** Warm instances now, all nodes. */
+  /**
+   * Warm instances the platform keeps now for the function, all nodes: the last decision in
+   * force. Instances an invocation started on demand beyond it are not counted (their work is
+   * in the samples' demand), so a burst served by on-demand cold starts still reads as a burst.
+   */
   current: number;
   /** The state this module returned last time; absent on the first decision and after the policy names another module. */
   state?: S;

@@ -22,6 +22,8 @@ export interface ScalersDeps {
 
 /** Starts, steers and stops the scaler workflows (one per function) and reads their status. */
 export class Scalers {
+  private readonly lastWake = new Map<string, number>();
+
   constructor(private readonly deps: ScalersDeps) {}
 
   /** Throws UnknownScalingModuleError, or the module's InputError for bad params. */
@@ -41,6 +43,17 @@ export class Scalers {
       signalArgs: [policy],
       memo: { functionName },
     });
+  }
+
+  /**
+   * A cold start happened: a scaler resting between idle ticks looks again now. At most one
+   * signal per function a second; failures (no scaler yet) are ignored.
+   */
+  wake(functionName: string): void {
+    const now = Date.now();
+    if ((this.lastWake.get(functionName) ?? 0) > now - 1000) return;
+    this.lastWake.set(functionName, now);
+    void this.deps.client.workflow.getHandle(scalerId(functionName)).signal('wakeScaler').catch(() => undefined);
   }
 
   /** Ends the scaler; nothing to do when there is none. */

@@ -1,0 +1,71 @@
+import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
+
+const SLOW = { inline: 'import time\n\ndef handler(event, context):\n    time.sleep(event.get("sleep", 0.5))\n    return "ok"\n' };
+/** Short windows so the test sees panic, stable and idle within seconds. */
+const FAST_KPA = { module: 'kpa', params: { targetConcurrency: 1, stableWindowMs: 8000, panicWindowMs: 2000, scaleToZeroAfterMs: 5000, maxInstances: 8 } };
+
+/** The scaler workflow per function, on the real Temporal server. */
+describe('scaling', () => {
+  let pyfaas: TestPyFaaS;
+
+  const warmInstances = (name: string) => pyfaas.running.pool!.stats().instances.filter((i) => i.functionName === name).length;
+  const scaling = async (name: string) => (await pyfaas.request('GET', `/v1/functions/${name}/scaling`)).body;
+  const until = async (check: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  beforeAll(async () => {
+    pyfaas = await startTestPyFaaS({ database: 'sqlite' });
+  });
+  afterAll(() => pyfaas.close());
+
+  it('scales up in the panic window under a burst, to zero when idle, and cold-starts the next call', async () => {
+    const name = functionName('burst');
+    expect((await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: SLOW, maxConcurrency: 20, scaling: FAST_KPA })).status).toBe(201);
+    expect(await scaling(name)).toMatchObject({ function: name, policy: FAST_KPA, running: true });
+
+    // A burst: 8 at a time for ~4 s.
+    const burstStart = Date.now();
+    const calls: Array<Promise<unknown>> = [];
+    while (Date.now() - burstStart < 4000) {
+      calls.push(...Array.from({ length: 8 }, () => pyfaas.request('POST', `/v1/functions/${name}/invoke`, { sleep: 0.5 })));
+      await Promise.all(calls.splice(0));
+    }
+    const afterBurst = await scaling(name);
+    const panic = afterBurst.decisions.find((d: any) => d.mode === "panic");
+    expect(panic).toBeDefined();
+    expect(panic.desired).toBeGreaterThanOrEqual(4);
+    expect(panic.reason).toMatch(/panic/);
+    expect(Date.parse(panic.at) - burstStart).toBeLessThan(2000 + 2 * 2000 + 1000); // within the panic window plus two ticks
+
+    // Idle: the scaler brings the function to zero once scaleToZeroAfterMs has passed without demand.
+    await until(async () => warmInstances(name) === 0, 40_000, () => JSON.stringify(pyfaas.running.pool!.stats()));
+    const idle = (await scaling(name)).decisions.at(-1);
+    expect(idle).toMatchObject({ desired: 0, mode: 'idle' });
+
+    const next = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, { sleep: 0 });
+    expect(next.body).toMatchObject({ status: 'succeeded', coldStart: true });
+  });
+
+  it('follows a policy change to the fixed module', async () => {
+    const name = functionName('fixed');
+    await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: SLOW });
+    expect(warmInstances(name)).toBeLessThanOrEqual(1);
+    const patched = await pyfaas.request('PATCH', `/v1/functions/${name}`, { scaling: { module: 'fixed', params: { instances: 3 } } });
+    expect(patched.status).toBe(200);
+    await until(() => warmInstances(name) === 3, 30_000, () => JSON.stringify(pyfaas.running.pool!.stats()));
+    expect((await scaling(name)).decisions.at(-1)).toMatchObject({ desired: 3, mode: 'fixed', reason: 'fixed at 3' });
+  });
+
+  it('refuses an unknown scaling module or bad parameters', async () => {
+    const post = (scaling: object) => pyfaas.request('POST', '/v1/functions', { name: functionName('bad-scale'), runtime: 'python3', handler: 'main.handler', code: SLOW, scaling });
+    expect((await post({ module: 'magic' })).body.error.code).toBe('UNKNOWN_SCALING_MODULE');
+    const bad = await post({ module: 'kpa', params: { maxInstances: -1 } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/maxInstances/);
+  });
+});
