@@ -52,9 +52,9 @@ export function createDeployActivities(deps: DeployActivityDeps) {
       await asActivity(async () => deps.pool.warm(await deps.specs.get(functionName, version)));
     },
 
-    /** Returns the version it replaced, if any. */
-    async activateVersion({ functionName, version }: Target): Promise<number | undefined> {
-      return asActivity(() => deps.functions.activate(functionName, version));
+    /** Marks the version ready and (unless `makeActive` is false) active; returns the active version before. */
+    async activateVersion({ functionName, version, makeActive }: Target & { makeActive?: boolean }): Promise<number | undefined> {
+      return asActivity(() => deps.functions.activate(functionName, version, makeActive ?? true));
     },
 
     async evictVersion({ functionName, version }: Target): Promise<void> {

@@ -11,6 +11,8 @@ export interface PlacementActivityDeps {
   placement: Placement;
   /** The shared task queue every node polls. */
   taskQueue: string;
+  /** This process's node: an attempt placed here goes on the shared queue, where eager dispatch hands it straight back. */
+  localNodeId?: string;
   /** How long this process remembers its own placements (they are in no heartbeat yet). */
   recentMs?: number;
 }
@@ -61,6 +63,9 @@ export function createPlacementActivities(deps: PlacementActivityDeps) {
       const node = nodes.find((candidate) => candidate.nodeId === nodeId);
       if (!node) return { taskQueue: deps.taskQueue };
       placed.push({ nodeId: node.nodeId, at: Date.now() });
+      // The workflow runs here: on the workflow's own queue the server dispatches the activity
+      // eagerly to this worker (one round trip less), and any node may take it if this one is full.
+      if (node.nodeId === deps.localNodeId) return { taskQueue: deps.taskQueue, nodeId: node.nodeId };
       return { taskQueue: node.taskQueue, nodeId: node.nodeId };
     },
   };

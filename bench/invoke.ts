@@ -64,15 +64,19 @@ async function main(): Promise<void> {
     const bareTimes = await timeSequential(bare, REQUESTS, 30);
     const warmTimes = await timeSequential(invoke, REQUESTS, 30);
 
-    logger.info(`cold starts: ${COLDS}, each after the pool reaped the idle instance`);
+    logger.info(`cold starts: ${COLDS}, each after the scaler stopped the idle instance (policy fixed at 0)`);
+    const patch = (scaling: unknown) => fetch(`${api}/v1/functions/identity`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scaling }) });
+    const warmCount = () => pyfaas.pool!.stats().instances.filter((i) => i.functionName === 'identity').length;
+    await patch({ module: 'fixed', params: { instances: 0 } });
     const colds: number[] = [];
     for (let i = 0; i < COLDS; i += 1) {
-      await sleep(IDLE_MS + 700);
+      while (warmCount() > 0) await sleep(100);
       const started = performance.now();
       const result = await invoke();
-      if (!result.coldStart) throw new Error('expected a cold start: the idle instance was not reaped');
+      if (!result.coldStart) throw new Error('expected a cold start: the idle instance was not stopped');
       colds.push(performance.now() - started);
     }
+    await patch({ module: 'kpa', params: {} });
     const launch = { command: python3Path(), args: ['-c', 'pass'], env: {} };
     const sandboxedPython = spawnTime(bwrapPath(), sandboxArgs({ functionName: 'bench', version: 1, codeDir: PYTHON_SHIM_DIR, env: {}, memoryMb: 128, allowNetwork: false, shimDir: PYTHON_SHIM_DIR, launch }), 15);
 

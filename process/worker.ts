@@ -51,7 +51,7 @@ function platformActivities({ platform, client, pool, triggers, scalers, publish
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry } = platform;
   return {
     ...createInvokeActivities({ nodeId, functions, specs, pool, payloads, logger, onColdStart: (fn) => scalers.wake(fn) }),
-    ...createPlacementActivities({ nodes, placement, taskQueue }),
+    ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId }),
     ...createScalingActivities({ client, functions, nodes, registry, logger }),
     ...createNodeScalingActivities({ specs, pool }),
     ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),

@@ -86,6 +86,8 @@ export interface DeployInput {
   runtime: string;
   /** The staged, not yet validated code the API received. */
   stagingId: string;
+  /** False: the version ends ready but not active (for a rollout through an alias). Default true. */
+  activate?: boolean;
 }
 
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'compensated';

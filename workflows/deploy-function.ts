@@ -42,7 +42,7 @@ export async function deployFunction(input: DeployInput): Promise<DeployProgress
     await run(2, () => storeArtifact({ ...target, stagingId: input.stagingId }));
     await run(3, () => warmInstance(target));
     undo.push({ step: 3, run: () => compensations.evictVersion(target) });
-    progress.previousVersion = await run(4, () => activateVersion(target));
+    progress.previousVersion = await run(4, () => activateVersion({ ...target, makeActive: input.activate ?? true }));
     progress.status = 'succeeded';
     return progress;
   } catch (err) {

@@ -69,7 +69,8 @@ export function createFunctionRouter(deps: FunctionRouterDeps): Router {
   router.patch('/functions/:name', async (ctx) => {
     const body = await readJson(ctx, deps.bodyLimitBytes);
     const waited = wait(ctx.query);
-    const { fn, deployment } = await deps.deployer.update(ctx.params.name, body, waited);
+    const activate = ctx.query.activate === undefined || boolParam(ctx.query.activate);
+    const { fn, deployment } = await deps.deployer.update(ctx.params.name, body, waited, activate);
     ctx.status = deployment && !waited ? 202 : 200;
     ctx.body = { function: functionView(fn), deployment };
   });

@@ -80,7 +80,8 @@ export class Deployer {
     }
   }
 
-  async update(name: string, body: unknown, wait: boolean): Promise<Deployed> {
+  /** `activate` false: a new version is built and ready but not made active (a rollout shifts traffic to it). */
+  async update(name: string, body: unknown, wait: boolean, activate = true): Promise<Deployed> {
     const { code, ...patch }: UpdateFunctionInput = parseUpdateFunction(body);
     if (patch.scaling) this.deps.scalers.validate(patch.scaling);
     const current = await this.deps.functions.get(name);
@@ -98,7 +99,7 @@ export class Deployer {
     if (!version) return { fn };
     // Config-only changes rebuild from the version's stored code.
     const stagingId = staged?.stagingId ?? (await this.restage(version));
-    const deployment = await this.deploy(fn, version, stagingId, wait);
+    const deployment = await this.deploy(fn, version, stagingId, wait, activate);
     return { fn: await this.deps.functions.get(name), deployment };
   }
 
@@ -129,9 +130,9 @@ export class Deployer {
     }
   }
 
-  private async deploy(fn: FunctionRecord, version: FunctionVersionRecord, stagingId: string, wait: boolean): Promise<DeploymentView> {
+  private async deploy(fn: FunctionRecord, version: FunctionVersionRecord, stagingId: string, wait: boolean, activate = true): Promise<DeploymentView> {
     const deploymentId = `deploy-${fn.name}-v${version.number}`;
-    const input: DeployInput = { functionName: fn.name, version: version.number, runtime: version.config.runtime, stagingId };
+    const input: DeployInput = { functionName: fn.name, version: version.number, runtime: version.config.runtime, stagingId, activate };
     await this.deps.functions.updateVersion(fn.name, version.number, { deploymentId });
     const handle = await this.deps.client.workflow.start('deployFunction', {
       taskQueue: this.deps.taskQueue,

@@ -138,7 +138,8 @@ export class FunctionService {
   }
 
   /** Makes `number` the active version (it must be ready) and returns the one it replaced. */
-  async activate(name: string, number: number): Promise<number | undefined> {
+  /** Marks the version ready and, unless `makeActive` is false, the one invoked when none is named. */
+  async activate(name: string, number: number, makeActive = true): Promise<number | undefined> {
     return this.store.em().transactional(async (em) => {
       const fn = await em.findOne(FunctionSchema, { name });
       if (!fn) throw new FunctionNotFoundError(`No function named ${JSON.stringify(name)}.`);
@@ -146,6 +147,7 @@ export class FunctionService {
       if (!version) throw new VersionNotFoundError(`Function ${JSON.stringify(name)} has no version ${number}.`);
       const previous = fn.activeVersion ?? undefined;
       version.status = 'ready';
+      if (!makeActive) return previous;
       fn.activeVersion = number;
       fn.updatedAt = new Date();
       return previous;

@@ -43,7 +43,11 @@ describe('rollouts over the HTTP API', () => {
     const name = functionName(prefix);
     const created = await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: CODE('return "one"'), maxConcurrency: 20 });
     expect(created.status).toBe(201);
-    expect((await pyfaas.request('PATCH', `/v1/functions/${name}`, { code: CODE(v2) })).status).toBe(200);
+    // Built and ready, not active: only the rollout sends traffic to it.
+    expect((await pyfaas.request('PATCH', `/v1/functions/${name}?activate=false`, { code: CODE(v2) })).status).toBe(200);
+    expect((await pyfaas.request('GET', `/v1/functions/${name}`)).body.activeVersion).toBe(1);
+    expect((await pyfaas.request('GET', `/v1/functions/${name}/versions/2`)).body.status).toBe('ready');
+    expect((await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {})).body).toMatchObject({ version: 1, result: 'one' });
     expect((await pyfaas.request('PUT', `/v1/functions/${name}/aliases/live`, { versions: [{ version: 1, weight: 100 }] })).status).toBe(200);
     return name;
   };
