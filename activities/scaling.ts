@@ -61,9 +61,11 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
       }
       const version = fn.activeVersion ?? undefined;
       const nodes = await deps.nodes.alive();
-      const queued = (await deps.client.workflow.count(
-        `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction = ${quote(functionName)} AND PyFaaSStatus = 'queued'`,
-      )).count;
+      // Invocations open in Temporal, by status: heartbeats are up to 2 s old and miss the short ones.
+      const open = `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction = ${quote(functionName)}`;
+      const [queued, running] = await Promise.all(
+        ['queued', 'running'].map(async (status) => (await deps.client.workflow.count(`${open} AND PyFaaSStatus = '${status}'`)).count),
+      );
       let inFlight = 0;
       let arrivals = 0;
       let coldStarts = 0;
@@ -89,6 +91,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
         }
         view.push({ nodeId: node.nodeId, taskQueue: node.taskQueue, capacity: node.capacity, warm, target });
       }
+      inFlight = Math.max(inFlight, running);
       const current = view.reduce((sum, node) => sum + node.warm, 0);
       const kept = view.reduce((sum, node) => sum + node.target, 0);
       return { exists: true, version, counters: next, nodes: view, current, kept, sample: { at: Date.now(), inFlight, queued, arrivals, coldStarts, instances } };

@@ -12,7 +12,7 @@ const USAGE = `Usage: pyfaas <command>
 
 Commands:
   up          provision, start Temporal, Kafka and PyFaaS (role all); Ctrl-C stops everything
-  serve       run one PyFaaS process in the role PYFAAS_ROLE names (all, api, worker)
+  serve       run one PyFaaS process in the role PYFAAS_ROLE names (all, api, worker, bridge)
   provision   build/fetch/install every service PyFaaS runs on, then exit
   bundle      prebundle the workflow code (part of npm run build)
 

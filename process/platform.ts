@@ -8,7 +8,10 @@ import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
 import { localPoolWorker, sharedQueuePlacement, warmFirstPlacement, type ExecutionPool, type LocalPoolModuleOptions, type Placement } from '../modules/worker';
-import { fixedScaling, kpaScaling } from '../modules/scaling';
+import type { Client } from '@temporalio/client';
+import { fixedScaling, kpaScaling, type ScalingModule } from '../modules/scaling';
+import { Scalers } from '../modules/scaling/scalers';
+import { AliasService } from '../modules/meta/aliases';
 import { NodeService } from '../modules/meta/nodes';
 import type { TriggerKindDeps, TriggerKindFactory } from '../modules/trigger/contract';
 import { httpTrigger } from '../modules/trigger/http';
@@ -38,6 +41,9 @@ export interface Platform {
   createPool(): ExecutionPool;
   /** Builds the trigger service once a Temporal client exists (every registered trigger kind). */
   createTriggers(deps: TriggerKindDeps): TriggerService;
+  /** Builds the control of the scaler workflows (every registered scaling module). */
+  createScalers(client: Client, taskQueue: string): Scalers;
+  aliases: AliasService;
 }
 
 /** The modules PyFaaS ships; each is registered like any third-party module would be. */
@@ -83,10 +89,18 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     specs: new VersionSpecs(functions),
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
     nodes: new NodeService(meta),
+    aliases: new AliasService(meta, functions),
     placement: placementModule(registry, config.worker.placement),
     createPool() {
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
       return build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
+    },
+    createScalers(client, taskQueue) {
+      return new Scalers({
+        client, taskQueue,
+        module: (id) => (registry.has('scaling', id) ? registry.get<ScalingModule>('scaling', id) : undefined),
+        moduleIds: () => registry.ids('scaling'),
+      });
     },
     createTriggers(deps) {
       const kinds = registry.ids('trigger').map((id) => registry.get<TriggerKindFactory>('trigger', id)(deps));

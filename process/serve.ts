@@ -12,10 +12,7 @@ import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { Deployer, type MetaStore } from '../modules/meta';
-import { AliasService } from '../modules/meta/aliases';
 import { Rollouts } from '../modules/meta/rollouts';
-import type { ScalingModule } from '../modules/scaling';
-import { Scalers } from '../modules/scaling/scalers';
 import { Invoker } from '../modules/task/invoker';
 import type { KafkaBridge } from '../modules/trigger/kafka';
 import { KafkaPublisher } from '../modules/trigger/kafka/publisher';
@@ -87,11 +84,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       client = new Client({ connection, namespace });
     }
     const triggers = platform.createTriggers({ client, taskQueue, logger });
-    const scalers = new Scalers({
-      client, taskQueue,
-      module: (id) => (platform.registry.has('scaling', id) ? platform.registry.get<ScalingModule>('scaling', id) : undefined),
-      moduleIds: () => platform.registry.ids('scaling'),
-    });
+    const scalers = platform.createScalers(client, taskQueue);
 
     let workerDone: Promise<void> | undefined;
     let pool: ExecutionPool | undefined;
@@ -139,7 +132,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       });
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;
-      const aliases = new AliasService(platform.meta, functions);
+      const { aliases } = platform;
       const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
       const app = createApp({
@@ -150,7 +143,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
           createNodeRouter({ nodes: platform.nodes }),
           createInvocationRouter({ invoker, bodyLimitBytes }),
           createAliasRouter({ aliases, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bodyLimitBytes }),
-          createTriggerRouter({ triggers, bodyLimitBytes, bridgeStatus: bridge ? () => bridge!.status() : undefined }),
+          createTriggerRouter({ triggers, bodyLimitBytes, bridgeStatus: bridgeStatus(bridge) }),
           createHttpTriggerRouter({ triggers, invoker, bodyLimitBytes, logger }),
         ],
       });
@@ -165,6 +158,10 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     await closeAll();
     throw err;
   }
+}
+
+function bridgeStatus(bridge: KafkaBridge | undefined) {
+  return bridge ? () => bridge.status() : undefined;
 }
 
 function listen(handler: RequestListener, host: string, port: number): Promise<Server> {

@@ -13,7 +13,6 @@ import { createInvokeActivities } from '../activities/invoke';
 import { createPlacementActivities, nodeTaskQueue } from '../activities/placement';
 import { createNodeScalingActivities, createScalingActivities } from '../activities/scaling';
 import { createRolloutActivities } from '../activities/rollout';
-import { AliasService } from '../modules/meta/aliases';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { TriggerService } from '../modules/trigger/service';
 import type { Scalers } from '../modules/scaling/scalers';
@@ -57,7 +56,7 @@ function platformActivities({ platform, client, pool, triggers, scalers, publish
     ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
     ...createDeleteActivities({ client, functions, triggers, artifacts, specs, pool, logger }),
-    ...createRolloutActivities({ client, functions, aliases: new AliasService(platform.meta, functions), specs, pool, logger }),
+    ...createRolloutActivities({ client, functions, aliases: platform.aliases, specs, pool, logger }),
   };
 }
 

@@ -7,6 +7,8 @@ export interface ScalerInput {
   policy: ScalingPolicy;
   /** How often it decides while the function has demand or instances. Default 2 s. */
   tickMs?: number;
+  /** Decisions per workflow run before it continues as new (bounds the history). Default 300. */
+  ticksPerRun?: number;
   /** Carried over continue-as-new. */
   carried?: { samples: MetricsSample[]; state?: ScalingState; counters: Counters; decisions: ScalingRecord[] };
 }
@@ -106,7 +108,7 @@ export async function scaleFunction(input: ScalerInput): Promise<{ ticks: number
     }
     woken = false;
     await condition(() => stop || woken, idle ? IDLE_TICK_MS : tickMs);
-    if (tick >= TICKS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+    if (tick >= (input.ticksPerRun ?? TICKS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof scaleFunction>({ ...input, policy, carried: { samples, state, counters, decisions } });
     }
   }
