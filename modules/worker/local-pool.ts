@@ -87,9 +87,14 @@ export class LocalPool implements ExecutionPool {
     const key = versionKey(spec.functionName, spec.version);
     if (count > 0) this.targets.set(key, count);
     else this.targets.delete(key);
-    const list = this.list(spec);
-    const missing = Math.max(0, count - list.length);
-    const extra = list.filter((instance) => instance.state === 'idle' && !this.claimed.has(instance)).slice(0, Math.max(0, list.length - count));
+    // Instances being killed are still listed until they are gone: they do not count.
+    const alive = this.list(spec).filter((instance) => instance.state !== 'dead');
+    const missing = Math.max(0, count - alive.length);
+    // The least recently used idle ones go first, as the reaper keeps the most recently used.
+    const extra = alive
+      .filter((instance) => instance.state === 'idle' && !this.claimed.has(instance))
+      .sort((a, b) => a.lastUsedAt - b.lastUsedAt)
+      .slice(0, Math.max(0, alive.length - count));
     await Promise.all([
       ...Array.from({ length: missing }, () => this.startInstance(spec)),
       ...extra.map((instance) => instance.kill()),
@@ -198,7 +203,7 @@ export class LocalPool implements ExecutionPool {
     const cutoff = Date.now() - this.idleTimeoutMs;
     for (const [key, list] of this.instances) {
       let keep = this.targets.get(key) ?? 0;
-      for (const instance of [...list].sort((a, b) => b.lastUsedAt - a.lastUsedAt)) {
+      for (const instance of list.filter((i) => i.state !== 'dead').sort((a, b) => b.lastUsedAt - a.lastUsedAt)) {
         if (keep > 0) {
           keep -= 1;
           continue;
