@@ -11,18 +11,11 @@
  * Workflows go to a task queue nobody polls, with a start delay, so the figure is the start
  * path alone (Kafka → bridge → Temporal accepting the start). Prints a table and JSON.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { createLogger, silentLogger } from '../common/logger';
-import { PACKAGE_ROOT } from '../common/paths';
-import { freePort } from '../infra/ports';
-import { provision } from '../infra/provision';
-import { startStack } from '../infra/stack';
+import type { Kafka } from 'kafkajs';
+import { silentLogger } from '../common/logger';
 import { KafkaBridge, createTemporalStarter, type StartRequest } from '../modules/trigger/kafka';
-import { PARTITIONS, bareConsumer, produce, produceSteadily } from './kafka-support';
+import { PARTITIONS, bareConsumer, produce, produceSteadily, startKafkaBench } from './kafka-support';
 import { option, pad, percentile, round, runBenchmark } from './stats';
 
 const RECORDS = option('records', 2000);
@@ -60,26 +53,12 @@ class StartLog {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger({ level: 'info', name: 'bench', pretty: Boolean(process.stderr.isTTY) });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-bench-kafka-'));
-  const provisioned = await provision(path.join(PACKAGE_ROOT, '.pyfaas'), { postgres: false, bubblewrap: false }, logger);
-  const stack = await startStack(
-    { stateDir: path.join(dataDir, 'stack'), host: '127.0.0.1', temporal: { port: await freePort(), namespace: 'default' }, kafka: { port: await freePort(), controllerPort: await freePort() } },
-    provisioned,
-    logger,
-  );
+  const bench = await startKafkaBench('kafka', { bubblewrap: false });
+  const { logger, stack, kafka } = bench;
   const connection = await Connection.connect({ address: stack.temporalAddress! });
   const client = new Client({ connection });
   const brokers = stack.kafkaBrokers!;
-  const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  let topics = 0;
-  const newTopic = async (variant: Variant) => {
-    const topic = `bench-${variant}-${(topics += 1)}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-    return topic;
-  };
+  const newTopic = (variant: Variant) => bench.newTopic(`bench-${variant}`);
   try {
     const rates: Record<Variant, number[]> = { bridge: [], bare: [] };
     for (let r = 0; r < ROUNDS; r += 1) {
@@ -120,10 +99,8 @@ async function main(): Promise<void> {
     console.log(`lag p99 (ms)                 ${pad(figures.lagP99.bridge)}${pad(figures.lagP99.baseline)}${pad(figures.lagP99.ratio, 8)}reported`);
     console.log(`\n${JSON.stringify({ benchmark: 'kafka-bridge', records: RECORDS, rounds: ROUNDS, window: WINDOW, partitions: PARTITIONS, figures }, null, 2)}`);
   } finally {
-    await admin.disconnect().catch(() => undefined);
     await connection.close();
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

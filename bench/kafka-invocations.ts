@@ -10,23 +10,16 @@
  *
  * Rates come from Temporal's own start and close times (first start to last close).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
-import { Kafka, logLevel } from 'kafkajs';
-import { createLogger, silentLogger } from '../common/logger';
-import { PACKAGE_ROOT } from '../common/paths';
+import { silentLogger } from '../common/logger';
 import { loadConfig } from '../infra/config';
 import { freePort } from '../infra/ports';
-import { provision } from '../infra/provision';
-import { startStack } from '../infra/stack';
 import { INVOKE_WORKFLOW, invocationStart } from '../modules/task/invocation-start';
 import { toRecordEvent } from '../modules/trigger/kafka';
 import { startPyFaaS } from '../process/serve';
 import type { InvocationRecord } from '../workflows/contracts';
-import { PARTITIONS, bareConsumer, produce, produceSteadily } from './kafka-support';
+import { PARTITIONS, bareConsumer, produce, produceSteadily, startKafkaBench } from './kafka-support';
 import { option, pad, percentile, round, runBenchmark } from './stats';
 
 const RECORDS = option('records', 1000);
@@ -40,14 +33,8 @@ const CODE = 'import time\n\ndef handler(event, context):\n    return {"startedA
 type Variant = 'bridge' | 'bare';
 
 async function main(): Promise<void> {
-  const logger = createLogger({ level: 'info', name: 'bench', pretty: Boolean(process.stderr.isTTY) });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-bench-kafka-e2e-'));
-  const provisioned = await provision(path.join(PACKAGE_ROOT, '.pyfaas'), { postgres: false, bubblewrap: true }, logger);
-  const stack = await startStack(
-    { stateDir: path.join(dataDir, 'stack'), host: '127.0.0.1', temporal: { port: await freePort(), namespace: 'default' }, kafka: { port: await freePort(), controllerPort: await freePort() } },
-    provisioned,
-    logger,
-  );
+  const bench = await startKafkaBench('kafka-e2e', { bubblewrap: true });
+  const { logger, dataDir, stack, kafka } = bench;
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const brokers = stack.kafkaBrokers!;
   const config = loadConfig({
@@ -55,15 +42,7 @@ async function main(): Promise<void> {
     PYFAAS_TASK_QUEUE: 'bench', PYFAAS_KAFKA_BROKERS: brokers.join(','), PYFAAS_BRIDGE_REFRESH_MS: '500',
   });
   const pyfaas = await startPyFaaS(config, silentLogger());
-  const kafka = new Kafka({ brokers, clientId: 'bench', logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  let topics = 0;
-  const newTopic = async (variant: Variant) => {
-    const topic = `e2e-${variant}-${(topics += 1)}`;
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
-    return topic;
-  };
+  const newTopic = (variant: Variant) => bench.newTopic(`e2e-${variant}`);
   const api = async (method: string, pathname: string, body?: unknown) => {
     const response = await fetch(`${pyfaas.apiUrl}${pathname}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     if (response.status >= 300) throw new Error(`${method} ${pathname}: ${response.status} ${await response.text()}`);
@@ -127,10 +106,8 @@ async function main(): Promise<void> {
     console.log(`lag p99, produce → function (ms) ${pad(figures.lagP99.bridge)}${pad(figures.lagP99.baseline)}${pad(figures.lagP99.ratio, 8)}reported`);
     console.log(`\n${JSON.stringify({ benchmark: 'kafka-invocations', records: RECORDS, rounds: ROUNDS, window: WINDOW, partitions: PARTITIONS, figures }, null, 2)}`);
   } finally {
-    await admin.disconnect().catch(() => undefined);
     await pyfaas.close();
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await bench.close();
   }
 }
 

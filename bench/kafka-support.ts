@@ -1,6 +1,54 @@
-import type { Kafka, KafkaMessage, Message } from 'kafkajs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Kafka, logLevel, type KafkaMessage, type Message } from 'kafkajs';
+import { createLogger, type Logger } from '../common/logger';
+import { PACKAGE_ROOT } from '../common/paths';
+import { freePort } from '../infra/ports';
+import { provision } from '../infra/provision';
+import { startStack, type RunningStack } from '../infra/stack';
 
 export const PARTITIONS = 3;
+
+export interface KafkaBench {
+  logger: Logger;
+  dataDir: string;
+  stack: RunningStack;
+  kafka: Kafka;
+  /** Creates a topic of PARTITIONS partitions named `<prefix>-<n>`. */
+  newTopic(prefix: string): Promise<string>;
+  /** Disconnects and stops the stack, removing its data. */
+  close(): Promise<void>;
+}
+
+/** A Temporal dev server and a Kafka broker of the benchmark's own, on free ports, in a temporary data dir. */
+export async function startKafkaBench(name: string, needs: { bubblewrap: boolean }): Promise<KafkaBench> {
+  const logger = createLogger({ level: 'info', name: 'bench', pretty: Boolean(process.stderr.isTTY) });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `pyfaas-bench-${name}-`));
+  const provisioned = await provision(path.join(PACKAGE_ROOT, '.pyfaas'), { postgres: false, bubblewrap: needs.bubblewrap }, logger);
+  const stack = await startStack(
+    { stateDir: path.join(dataDir, 'stack'), host: '127.0.0.1', temporal: { port: await freePort(), namespace: 'default' }, kafka: { port: await freePort(), controllerPort: await freePort() } },
+    provisioned,
+    logger,
+  );
+  const kafka = new Kafka({ brokers: stack.kafkaBrokers!, clientId: 'bench', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  let topics = 0;
+  return {
+    logger, dataDir, stack, kafka,
+    async newTopic(prefix) {
+      const topic = `${prefix}-${(topics += 1)}`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      return topic;
+    },
+    async close() {
+      await admin.disconnect().catch(() => undefined);
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
 
 export interface BareConsumerOptions {
   kafka: Kafka;

@@ -5,7 +5,7 @@ import type { Config } from '../infra/config';
 import type { FunctionService } from '../modules/meta/functions';
 import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from '../modules/task/invocation-start';
 import type { PayloadStore } from '../modules/task/payloads';
-import { triggerLabel, type Trigger } from '../modules/trigger/contract';
+import { triggerLabel } from '../modules/trigger/contract';
 import { KafkaBridge, createTemporalStarter, kafkaSpecOf, type KafkaTriggerConfig, type PreparedStart, type StartRequest } from '../modules/trigger/kafka';
 import { INVOKE_TOPIC_TRIGGER, invokeTopicSpec, parseInvokeRecord } from '../modules/trigger/kafka/invoke-topic';
 import type { TriggerService } from '../modules/trigger/service';
@@ -61,8 +61,8 @@ export function createBridge(deps: BridgeDeps): KafkaBridge {
     refreshMs: config.bridge.refreshMs,
     starter: createTemporalStarter({ client: deps.client, workflowType: INVOKE_WORKFLOW, taskQueue: config.temporal.taskQueue, prepare }),
     triggers: async () => {
-      const stored = await deps.triggers.list({ kind: 'kafka' });
-      return [...stored.map((t) => kafkaSpecOf(t as Trigger<KafkaTriggerConfig>)), invokeTopicSpec(config.kafka.invokeTopic)];
+      const stored = await deps.triggers.list<KafkaTriggerConfig>({ kind: 'kafka' });
+      return [...stored.map(kafkaSpecOf), invokeTopicSpec(config.kafka.invokeTopic)];
     },
   });
 }

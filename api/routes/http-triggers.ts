@@ -7,13 +7,13 @@ import { triggerLabel } from '../../modules/trigger/contract';
 import {
   buildEvent,
   MethodNotAllowedError,
-  parseHttpConfig,
   publicPath,
   RouteCache,
   RouteNotFoundError,
   toHttpAnswer,
   TriggerPausedError,
   type HttpAnswer,
+  type HttpTriggerConfig,
 } from '../../modules/trigger/http';
 import { readBytes } from '../../modules/trigger/http/read-body';
 import { apiKeyMatches, type TriggerService } from '../../modules/trigger/service';
@@ -41,7 +41,7 @@ const INVOCATION_HEADER = 'X-PyFaaS-Invocation-Id';
  */
 export function createHttpTriggerRouter(deps: HttpTriggerRouterDeps): Router<RequestState> {
   const routes = new RouteCache({
-    load: async () => (await deps.triggers.list({ kind: 'http' })).map((trigger) => ({ ...trigger, config: parseHttpConfig(trigger.config) })),
+    load: () => deps.triggers.list<HttpTriggerConfig>({ kind: 'http' }),
     maxAgeMs: deps.routesMaxAgeMs ?? 2000,
     logger: deps.logger,
   });

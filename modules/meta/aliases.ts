@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntitySchema, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { ConflictError, InputError, NotFoundError } from '../../common/errors';
+import { parseInput } from '../../common/validation';
 import { FUNCTION_NAME } from './function-input';
 import type { FunctionService } from './functions';
 import type { MetaStore } from './store';
@@ -66,14 +67,6 @@ const putSchema = z.object({ versions: routesSchema }).strict();
 
 export const ALIAS_NAME_RULE = 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters';
 
-/** Throws InputError naming every bad field (details.issues), like the other request parsers. */
-export function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new InputError(`Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`, { issues });
-}
-
 function checkName(name: string): void {
   if (!FUNCTION_NAME.test(name)) throw new InputError(`Invalid alias: name ${ALIAS_NAME_RULE}.`, { issues: [{ path: 'name', message: ALIAS_NAME_RULE }] });
 }
@@ -101,7 +94,7 @@ export class AliasService {
    */
   async put(functionName: string, name: string, body: unknown): Promise<{ alias: AliasRecord; created: boolean }> {
     checkName(name);
-    const { versions } = parseWith(putSchema, body, 'alias');
+    const { versions } = parseInput(putSchema, body, 'alias');
     return this.set(functionName, name, versions);
   }
 

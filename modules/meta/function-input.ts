@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../../common/errors';
+import { parseInput } from '../../common/validation';
 
 /** A DNS label (RFC 1123) that starts with a letter: it names workflow ids, routes and dirs. */
 export const FUNCTION_NAME = /^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -97,20 +97,12 @@ const updateSchema = z.object(settings).partial().strict();
 export type CreateFunctionInput = z.infer<typeof createSchema>;
 export type UpdateFunctionInput = z.infer<typeof updateSchema>;
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  const sentence = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  throw new InputError(`Invalid ${what}: ${sentence}.`, { issues });
-}
-
 /** Validates a create request; throws InputError listing every bad field. */
 export function parseCreateFunction(body: unknown): CreateFunctionInput {
-  return parse(createSchema, body, 'function');
+  return parseInput(createSchema, body, 'function');
 }
 
 /** Validates an update request (every field optional); throws InputError listing every bad field. */
 export function parseUpdateFunction(body: unknown): UpdateFunctionInput {
-  return parse(updateSchema, body, 'function update');
+  return parseInput(updateSchema, body, 'function update');
 }

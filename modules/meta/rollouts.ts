@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../common/errors';
 import type { AliasRouteSpec, RolloutInput, RolloutProgress } from '../../workflows/rollout-contracts';
 import { FUNCTION_KEY, VERSION_KEY } from '../../workflows/search-attributes';
-import { ALIAS_NAME_RULE, VersionNotReadyError, parseWith, type AliasService } from './aliases';
+import { parseInput } from '../../common/validation';
+import { ALIAS_NAME_RULE, VersionNotReadyError, type AliasService } from './aliases';
 import { FUNCTION_NAME } from './function-input';
 import { VersionNotFoundError, type FunctionService } from './functions';
 
@@ -74,7 +75,7 @@ export class Rollouts {
 
   /** Throws InputError, FunctionNotFoundError, AliasNotFoundError, VersionNotReadyError, ConflictError, RolloutInProgressError. */
   async start(functionName: string, body: unknown): Promise<{ rolloutId: string; runId: string; input: RolloutInput }> {
-    const request = parseWith(startSchema, body, 'rollout');
+    const request = parseInput(startSchema, body, 'rollout');
     const alias = await this.deps.aliases.get(functionName, request.alias);
     const version = await this.deps.functions.getVersion(functionName, request.version).catch((err: unknown) => {
       if (err instanceof VersionNotFoundError) return undefined;

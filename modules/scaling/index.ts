@@ -3,7 +3,7 @@ import { defineModule } from '../model';
 import type { ScalingModule, ScalingPolicy, ScalingState } from './contract';
 import { fixed, type FixedParams } from './fixed';
 import { kpa, type KpaParams, type KpaState } from './kpa';
-import { parseOrThrow } from './parse';
+import { parseInput } from '../../common/validation';
 
 export * from './contract';
 export { distribute, type NodePlacement } from './distribute';
@@ -27,7 +27,7 @@ const scalingPolicySchema = z
  */
 export function parseScalingPolicy(policy: unknown): ScalingPolicy {
   if (policy === undefined) return { module: DEFAULT_SCALING_POLICY.module, params: {} };
-  return parseOrThrow(scalingPolicySchema, policy, 'scaling policy');
+  return parseInput(scalingPolicySchema, policy, 'scaling policy');
 }
 
 const manifest = { kind: 'scaling', version: '0.1.0', platform: '^0.1.0' } as const;

@@ -21,7 +21,8 @@
  */
 import { z } from 'zod';
 import { MAX_INSTANCES, type MetricsSample, type ScalingDecision, type ScalingInput, type ScalingModule, type ScalingState } from './contract';
-import { count, formatNumber, formatSeconds, parseOrThrow } from './parse';
+import { parseInput } from '../../common/validation';
+import { count, formatNumber, formatSeconds } from './parse';
 
 const HOUR_MS = 3_600_000;
 /** Keeps float division from pushing an exact quotient over an integer (1.1 / 0.1 = 11.000000000000002). */
@@ -61,7 +62,7 @@ export interface KpaState extends ScalingState {
 
 export const kpa: ScalingModule<KpaParams, KpaState> = {
   id: 'kpa',
-  parseParams: (params) => parseOrThrow(kpaParamsSchema, params ?? {}, 'kpa scaling params', 'params'),
+  parseParams: (params) => parseInput(kpaParamsSchema, params ?? {}, 'kpa scaling params', 'params'),
   historyMs: (params) => params.stableWindowMs,
   decide,
 };

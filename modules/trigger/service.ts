@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
 import { ConflictError, InputError, NotFoundError } from '../../common/errors';
+import { parseInput } from '../../common/validation';
 import type { Logger } from '../../common/logger';
 import { TriggerSchema, type TriggerRecord } from '../meta/entities';
 import { FUNCTION_NAME } from '../meta/function-input';
@@ -48,13 +49,6 @@ const updateSchema = z
   .partial()
   .strict();
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, body: unknown, what: string): T {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  throw new InputError(`Invalid ${what}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}.`, { issues });
-}
-
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
@@ -100,7 +94,7 @@ export class TriggerService {
 
   /** Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. */
   async create(body: unknown): Promise<{ trigger: Trigger; apiKey?: string }> {
-    const input = parse(createSchema, body, 'trigger');
+    const input = parseInput(createSchema, body, 'trigger');
     const kind = this.kind(input.kind);
     const config = kind.parseConfig(input.config);
     await this.requireFunction(input.function);
@@ -151,7 +145,8 @@ export class TriggerService {
     }
   }
 
-  async list(filter: { kind?: string; functionName?: string } = {}): Promise<Trigger[]> {
+  /** Each trigger's config as its kind parsed it: with `kind` given, `Config` is that kind's config type. */
+  async list<Config = Record<string, unknown>>(filter: { kind?: string; functionName?: string } = {}): Promise<Array<Trigger<Config>>> {
     const where = { ...(filter.kind ? { kind: filter.kind } : {}), ...(filter.functionName ? { functionName: filter.functionName } : {}) };
     const records = await this.deps.store.em().find(TriggerSchema, where, { orderBy: { name: 'asc' } });
     // A trigger whose kind is no longer registered, or whose stored config that kind now refuses,
@@ -159,7 +154,7 @@ export class TriggerService {
     return records.flatMap((record) => {
       if (!this.kinds.has(record.kind)) return [];
       try {
-        return [this.parsed(record)];
+        return [this.parsed(record) as Trigger<Config>];
       } catch (err) {
         this.deps.logger.warn({ trigger: record.name, kind: record.kind, error: (err as Error).message }, 'stored trigger skipped: its kind refuses its config');
         return [];
@@ -169,7 +164,7 @@ export class TriggerService {
 
   /** Changes function, config, paused or description; the kind re-applies it. */
   async update(name: string, body: unknown): Promise<Trigger> {
-    const patch = parse(updateSchema, body, 'trigger update');
+    const patch = parseInput(updateSchema, body, 'trigger update');
     if (patch.function) await this.requireFunction(patch.function);
     let applied: { kind: TriggerKind; next: Trigger; previous: Trigger } | undefined;
     const trigger = await this.deps.store.em().transactional(async (em) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../../../common/errors';
+import { parseInput } from '../../../common/validation';
 import { HTTP_METHODS, MAX_PATH_LENGTH, parseTemplate, type RouteMethod } from './route';
 
 const METHODS = [...HTTP_METHODS, 'ANY'] as const;
@@ -35,8 +35,5 @@ export interface HttpTriggerConfig {
 
 /** Validates an http trigger's config and applies its defaults; throws InputError listing every bad field as `config.<field>`. */
 export function parseHttpConfig(config: unknown): HttpTriggerConfig {
-  const result = httpConfigSchema.safeParse(config);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: ['config', ...issue.path].join('.'), message: issue.message }));
-  throw new InputError(`Invalid HTTP trigger: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, { issues });
+  return parseInput(httpConfigSchema, config, 'HTTP trigger', 'config');
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InputError } from '../../../common/errors';
+import { parseInput } from '../../../common/validation';
 import { defineModule } from '../../model';
 import type { Trigger, TriggerKind, TriggerKindFactory } from '../contract';
 import type { KafkaTriggerSpec } from './contract';
@@ -16,12 +16,7 @@ export function kafkaSpecOf(trigger: Trigger<KafkaTriggerConfig>): KafkaTriggerS
 
 const kind: TriggerKind<KafkaTriggerConfig> = {
   kind: 'kafka',
-  parseConfig(config) {
-    const result = configSchema.safeParse(config);
-    if (result.success) return result.data;
-    const issues = result.error.issues.map((issue) => ({ path: ['config', ...issue.path].join('.'), message: issue.message }));
-    throw new InputError(`Invalid Kafka trigger: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}.`, { issues });
-  },
+  parseConfig: (config) => parseInput(configSchema, config, 'Kafka trigger', 'config'),
   conflict(candidate, existing) {
     const group = groupIdOf({ id: candidate.name, groupId: candidate.config.groupId });
     if (group === groupIdOf({ id: existing.name, groupId: existing.config.groupId })) return `both would consume as the group ${JSON.stringify(group)}`;
