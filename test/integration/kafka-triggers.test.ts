@@ -50,6 +50,20 @@ describe('Kafka triggers and the invoke topic', () => {
   });
   afterAll(() => pyfaas.close());
 
+  it('creates the invoke topic at start, before any producer writes to it', async () => {
+    const a = admin();
+    await a.connect();
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!(await a.listTopics()).includes(pyfaas.invokeTopic)) {
+        if (Date.now() > deadline) throw new Error(`${pyfaas.invokeTopic} was not created`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } finally {
+      await a.disconnect();
+    }
+  });
+
   it('turns each record into one invocation whose event carries the record', async () => {
     const fn = functionName('orders');
     const topic = `orders-${fn}`;

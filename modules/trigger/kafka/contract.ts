@@ -27,6 +27,8 @@ export interface KafkaTriggerSpec {
   functionName?: string;
   /** Key + value + header bytes above which a record is dead-lettered. Default 1 MiB. */
   maxRecordBytes?: number;
+  /** Create `topic` when it does not exist yet (the platform's own topics, e.g. the invoke topic). Default false. */
+  createTopic?: boolean;
 }
 
 /** A validated trigger with every default applied (see `parseKafkaTrigger`). */
@@ -40,6 +42,7 @@ export interface KafkaTrigger {
   paused: boolean;
   functionName?: string;
   maxRecordBytes: number;
+  createTopic: boolean;
 }
 
 /**

@@ -25,9 +25,12 @@ const schema = z
   })
   .strict();
 
-/** The bridge's spec for the invoke topic: read from the beginning, so nothing sent before the first start is missed. */
+/**
+ * The bridge's spec for the invoke topic: created when missing (producers may come later) and
+ * read from the beginning, so nothing sent before the first start is missed.
+ */
 export function invokeTopicSpec(topic: string, maxInFlight?: number): KafkaTriggerSpec {
-  return { id: INVOKE_TOPIC_TRIGGER, topic, groupId: `pyfaas-invoke.${topic}`, startFrom: 'earliest', ...(maxInFlight ? { maxInFlight } : {}) };
+  return { id: INVOKE_TOPIC_TRIGGER, topic, groupId: `pyfaas-invoke.${topic}`, startFrom: 'earliest', createTopic: true, ...(maxInFlight ? { maxInFlight } : {}) };
 }
 
 /** Reads one invoke-topic record; throws InputError (the record is dead-lettered) when it is not a valid request. */

@@ -14,6 +14,11 @@ export class KafkaAdmin {
     return this.use((admin) => admin.listTopics());
   }
 
+  /** Creates the topic with the broker's defaults unless it exists. */
+  async ensureTopic(topic: string): Promise<void> {
+    await this.use((admin) => admin.createTopics({ topics: [{ topic }], waitForLeaders: true }));
+  }
+
   /**
    * Commits the current end offset of each partition of `topics` the group has no commit for.
    * For a trigger starting from `latest`, before its consumer joins: otherwise a bridge that

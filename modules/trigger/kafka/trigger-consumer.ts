@@ -124,6 +124,7 @@ export class TriggerConsumer {
           this.logger.info({ topicPattern: this.trigger.topicPattern }, 'no topic matches the pattern yet');
           return;
         }
+        if (this.trigger.createTopic && this.trigger.topic) await this.deps.admin.ensureTopic(this.trigger.topic);
         if (this.trigger.startFrom === 'latest') await this.pinStartPosition();
         const consumer = this.build();
         await consumer.connect();
