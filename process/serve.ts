@@ -15,6 +15,7 @@ import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
 import { Invoker } from '../modules/task/invoker';
 import type { KafkaBridge } from '../modules/trigger/kafka';
+import { createKafkaClient } from '../modules/trigger/kafka/kafka-client';
 import { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { TriggerService } from '../modules/trigger/service';
 import type { ExecutionPool } from '../modules/worker';
@@ -92,7 +93,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const workerPool = platform.createPool();
       pool = workerPool;
       closers.push(() => workerPool.close());
-      const publisher = new KafkaPublisher({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-worker-${config.nodeId}`, logger });
+      const publisher = new KafkaPublisher(createKafkaClient({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-worker-${config.nodeId}`, logger }));
       closers.push(() => publisher.close());
       const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger,

@@ -48,8 +48,8 @@ export class KafkaBridge {
   constructor(private readonly options: KafkaBridgeOptions) {
     this.logger = options.logger.child({ component: 'kafka-bridge' });
     this.kafka = createKafkaClient({ brokers: options.brokers, clientId: options.clientId, logger: this.logger });
-    this.deadLetters = new DeadLetterSink(this.kafka, options.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC, this.logger);
     this.admin = new KafkaAdmin(this.kafka);
+    this.deadLetters = new DeadLetterSink(this.kafka, this.admin, options.deadLetterTopic ?? DEFAULT_DEAD_LETTER_TOPIC, this.logger);
   }
 
   /**

@@ -1,6 +1,8 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Message } from 'kafkajs';
 import type { Logger } from '../../../common/logger';
 import type { KafkaTrigger } from './contract';
+import type { KafkaAdmin } from './kafka-admin';
+import { KafkaPublisher } from './publisher';
 import type { ConsumedRecord, DeadLetterReason } from './record-event';
 
 /** Header names on a dead-lettered record; the record's own headers are kept beside them. */
@@ -57,28 +59,27 @@ export function deadLetterMessage(letter: DeadLetter, options: { omitValue?: boo
  * between writes it twice: the topic is at-least-once, deduplicate on `pyfaas-workflow-id`.
  */
 export class DeadLetterSink {
-  private producer?: Promise<Producer>;
+  private readonly publisher: KafkaPublisher;
   private topicChecked = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
+    private readonly admin: KafkaAdmin,
     readonly topic: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.publisher = new KafkaPublisher(kafka);
+  }
 
   /** Throws whatever the producer throws; the caller retries. */
   async send(letter: DeadLetter): Promise<void> {
-    const producer = await this.connected();
+    await this.ensureTopic();
     try {
-      await producer.send({ topic: this.topic, acks: -1, messages: [deadLetterMessage(letter)] });
+      await this.publisher.send(this.topic, [deadLetterMessage(letter)]);
     } catch (err) {
-      if (isTooLarge(err)) {
-        // The source topic allowed a record this topic does not: keep the reasons, drop the value.
-        await producer.send({ topic: this.topic, acks: -1, messages: [deadLetterMessage(letter, { omitValue: true })] });
-        return;
-      }
-      await this.reset();
-      throw err;
+      if (!isTooLarge(err)) throw err;
+      // The source topic allowed a record this topic does not: keep the reasons, drop the value.
+      await this.publisher.send(this.topic, [deadLetterMessage(letter, { omitValue: true })]);
     }
     this.logger.warn(
       { triggerId: letter.trigger.id, topic: letter.topic, partition: letter.partition, offset: letter.record.offset, reason: letter.reason, deadLetterTopic: this.topic },
@@ -87,42 +88,14 @@ export class DeadLetterSink {
   }
 
   async close(): Promise<void> {
-    await this.reset();
-  }
-
-  private connected(): Promise<Producer> {
-    if (this.producer) return this.producer;
-    const producer = (async () => {
-      await this.ensureTopic();
-      const created = this.kafka.producer({ allowAutoTopicCreation: true });
-      await created.connect();
-      return created;
-    })();
-    // A failed connect is forgotten, so the next send tries again.
-    producer.catch(() => this.producer === producer && (this.producer = undefined));
-    this.producer = producer;
-    return producer;
+    await this.publisher.close();
   }
 
   private async ensureTopic(): Promise<void> {
     if (this.topicChecked) return;
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic: this.topic }], waitForLeaders: true });
-    } catch (err) {
-      // Not allowed to create topics, for one: the send will say whether the topic exists.
-      this.logger.debug({ err, deadLetterTopic: this.topic }, 'could not create the dead-letter topic');
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
+    // Not allowed to create topics, for one: the send will say whether the topic exists.
+    await this.admin.ensureTopic(this.topic).catch((err) => this.logger.debug({ err, deadLetterTopic: this.topic }, 'could not create the dead-letter topic'));
     this.topicChecked = true;
-  }
-
-  private async reset(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    await producer?.then((p) => p.disconnect()).catch(() => undefined);
   }
 }
 

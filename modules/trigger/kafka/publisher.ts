@@ -1,16 +1,14 @@
-import type { Message, Producer } from 'kafkajs';
-import type { Logger } from '../../../common/logger';
-import { createKafkaClient } from './kafka-client';
+import type { Kafka, Message, Producer } from 'kafkajs';
 
 /**
- * One idempotent kafkajs producer per process, connected on first use and rebuilt after a
- * failure: destinations and dead letters outside the bridge publish through it. Every send
- * waits for all in-sync replicas (acks -1); errors are thrown for the caller to retry.
+ * One idempotent kafkajs producer, connected on first use and rebuilt after a failure:
+ * destinations and dead letters publish through it. Every send waits for all in-sync replicas
+ * (acks -1); errors are thrown for the caller to retry.
  */
 export class KafkaPublisher {
   private producer?: Promise<Producer>;
 
-  constructor(private readonly options: { brokers: string[]; clientId: string; logger: Logger }) {}
+  constructor(private readonly kafka: Kafka) {}
 
   async send(topic: string, messages: Message[]): Promise<void> {
     const producer = await this.connected();
@@ -30,9 +28,8 @@ export class KafkaPublisher {
 
   private connected(): Promise<Producer> {
     if (this.producer) return this.producer;
-    const kafka = createKafkaClient({ ...this.options, logger: this.options.logger.child({ component: 'kafka-publisher' }) });
     const producer = (async () => {
-      const created = kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
+      const created = this.kafka.producer({ allowAutoTopicCreation: true, idempotent: true, maxInFlightRequests: 1 });
       await created.connect();
       return created;
     })();
