@@ -42,7 +42,7 @@ export interface KafkaTrigger {
   paused: boolean;
   functionName?: string;
   maxRecordBytes: number;
-  createTopic: boolean;
+  createTopic?: boolean;
 }
 
 /**

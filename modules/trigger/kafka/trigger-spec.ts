@@ -27,7 +27,7 @@ const schema = kafkaConfigSchema
     id: z.string().regex(FUNCTION_NAME, 'must be a DNS label: lowercase letters, digits and -, starting with a letter'),
     paused: z.boolean().default(false),
     functionName: z.string().regex(FUNCTION_NAME, 'must be a function name').optional(),
-    createTopic: z.boolean().default(false),
+    createTopic: z.boolean().optional(),
   })
   .refine(...exactlyOneTopic);
 
