@@ -1,24 +1,42 @@
 import Koa from 'koa';
-import type Router from '@koa/router';
 import type { Logger } from '../common/logger';
 import { errorHandler } from './middleware/errors';
-import { requestContext, type RequestState } from './middleware/request-context';
+import { requestContext } from './middleware/request-context';
+import { openApiDocument } from './openapi';
+import { defineRoute, type ApiState, type RouteSpec } from './route';
+import { buildRouter, type RouteGuard } from './router';
 
 export interface AppDeps {
   logger: Logger;
-  routers: Router[];
+  /** The route table: every route the API answers (GET /openapi.json is added). */
+  routes: RouteSpec[];
+  guard: RouteGuard;
+  bodyLimitBytes: number;
 }
 
-/** Composes the API: request context, the error middleware, then every router. */
-export function createApp(deps: AppDeps): Koa<RequestState> {
-  const app = new Koa<RequestState>();
+/** Composes the API: request context, the error middleware, then the router built from the route table. */
+export function createApp(deps: AppDeps): Koa<ApiState> {
+  const routes: RouteSpec[] = [...deps.routes, openApiRoute(() => routes)];
+  const app = new Koa<ApiState>();
   app.proxy = false;
   app.silent = true;
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
-  for (const router of deps.routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  const router = buildRouter(routes, { guard: deps.guard, bodyLimitBytes: deps.bodyLimitBytes });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
   return app;
+}
+
+/** GET /openapi.json: the document of the whole table, built once on first request. */
+function openApiRoute(all: () => RouteSpec[]): RouteSpec {
+  let document: Record<string, unknown> | undefined;
+  return defineRoute({
+    method: 'get', path: '/openapi.json', access: 'public', tag: 'Health', summary: 'This API as an OpenAPI 3.1 document',
+    responses: { 200: { description: 'The document' } },
+    handler(ctx) {
+      document ??= openApiDocument(all());
+      ctx.body = document;
+    },
+  });
 }

@@ -1,2 +1,3 @@
 export { createApp, type AppDeps } from './app';
-export { createHealthRouter } from './routes/health';
+export { createRouteGuard } from './guard';
+export { defineRoute, type RouteSpec } from './route';

@@ -54,6 +54,10 @@ const schema = z
       /** Most warm instances this node keeps (placement and the scaler respect it). */
       capacity: positiveInt.default(64),
     }).default({}),
+    auth: z.object({
+      /** A `pyf_…` token to ensure as the bootstrap admin token (else the first start makes one and writes it to <dataDir>/admin-token). */
+      adminToken: z.string().min(1).optional(),
+    }).default({}),
     database: z.object({
       /** `sqlite:<path>` (the embedded default) or `postgres://…`. Empty means `<dataDir>/meta.sqlite`. */
       url: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').optional(),
@@ -96,6 +100,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_KAFKA_INVOKE_TOPIC: 'kafka.invokeTopic',
   PYFAAS_KAFKA_DEAD_LETTER_TOPIC: 'kafka.deadLetterTopic',
   PYFAAS_BRIDGE_REFRESH_MS: 'bridge.refreshMs',
+  PYFAAS_ADMIN_TOKEN: 'auth.adminToken',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
   PYFAAS_PLACEMENT: 'worker.placement',

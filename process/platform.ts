@@ -19,6 +19,12 @@ import { kafkaTrigger } from '../modules/trigger/kafka/kind';
 import { scheduleTrigger } from '../modules/trigger/schedule';
 import { TriggerService } from '../modules/trigger/service';
 import { VersionSpecs } from '../activities/version-specs';
+import { ChangeFeed } from '../modules/meta/revisions';
+import { PolicyService } from '../modules/meta/policies';
+import { AuditService } from '../modules/meta/audit';
+import { TokenService, tokensAuth } from '../modules/auth/tokens';
+import { jwtAuth } from '../modules/auth/jwt';
+import type { AuthModuleFactory } from '../modules/auth/contract';
 
 export class UnknownRuntimeError extends InputError {
   override readonly code: string = 'UNKNOWN_RUNTIME';
@@ -44,6 +50,13 @@ export interface Platform {
   /** Builds the control of the scaler workflows (every registered scaling module). */
   createScalers(client: Client, taskQueue: string): Scalers;
   aliases: AliasService;
+  /** Changes made on any process (a token revoked, a policy replaced) reach this one through it. */
+  changes: ChangeFeed;
+  policies: PolicyService;
+  tokens: TokenService;
+  audit: AuditService;
+  /** The registered auth modules' factories. */
+  authModule(id: string): AuthModuleFactory | undefined;
 }
 
 /** The modules PyFaaS ships; each is registered like any third-party module would be. */
@@ -59,6 +72,8 @@ export function defaultRegistry(config: Config, logger: Logger): ModuleRegistry 
     .register(httpTrigger)
     .register(kafkaTrigger)
     .register(scheduleTrigger)
+    .register(tokensAuth)
+    .register(jwtAuth)
     .validate();
 }
 
@@ -79,6 +94,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   };
   const meta = await MetaStore.open(config.database.url, logger);
   const functions = new FunctionService(meta);
+  const changes = new ChangeFeed(meta, logger);
+  await changes.start();
   return {
     registry,
     runtime,
@@ -90,6 +107,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
     nodes: new NodeService(meta),
     aliases: new AliasService(meta, functions),
+    changes,
+    policies: new PolicyService(meta, changes),
+    tokens: new TokenService(meta, changes),
+    audit: new AuditService(meta, logger),
+    authModule: (id) => (registry.has('auth', id) ? registry.get<AuthModuleFactory>('auth', id) : undefined),
     placement: placementModule(registry, config.worker.placement),
     createPool() {
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');

@@ -1,13 +1,10 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp, createHealthRouter } from '../api';
-import { createAliasRouter } from '../api/routes/aliases';
-import { createFunctionRouter } from '../api/routes/functions';
-import { createHttpTriggerRouter } from '../api/routes/http-triggers';
-import { createInvocationRouter } from '../api/routes/invocations';
-import { createNodeRouter } from '../api/routes/nodes';
-import { createTriggerRouter } from '../api/routes/triggers';
+import { createApp, createRouteGuard } from '../api';
+import type { RouteSpec } from '../api/route';
+import type { RouteGuard } from '../api/router';
+import { apiRoutes } from '../api/routes';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
@@ -26,6 +23,9 @@ import { Readiness } from './readiness';
 import { nodeTaskQueue } from '../activities/placement';
 import { startNodeHeartbeat } from './node-heartbeat';
 import { createNodeWorker, createPyFaaSWorker } from './worker';
+import { AuthGate } from '../modules/auth/gate';
+import { AUTH_POLICY } from '../modules/auth/policy';
+import { ensureAdminToken } from '../modules/auth/tokens';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -40,7 +40,17 @@ export interface RunningPyFaaS {
   pool?: ExecutionPool;
   /** Settles when the worker stops (rejects when it fails). */
   workerDone?: Promise<void>;
+  /** Where the bootstrap admin token is (api roles). */
+  adminTokenFile?: string;
+  /** The route table this process serves (api roles). */
+  routes?: RouteSpec[];
   close(): Promise<void>;
+}
+
+/** What only code may change (benchmarks): never reachable from configuration. */
+export interface StartOverrides {
+  /** Guard the API with this instead of the auth gate (the auth benchmark's no-auth baseline). */
+  guard?: RouteGuard;
 }
 
 async function connectTemporal<T>(address: string, connect: () => Promise<T>): Promise<T> {
@@ -57,7 +67,7 @@ async function connectTemporal<T>(address: string, connect: () => Promise<T>): P
  * all three and shares the worker's NativeConnection with the client (which eager workflow
  * start needs). Whatever opened before a failure is closed again, in reverse order.
  */
-export async function startPyFaaS(config: Config, logger: Logger): Promise<RunningPyFaaS> {
+export async function startPyFaaS(config: Config, logger: Logger, overrides: StartOverrides = {}): Promise<RunningPyFaaS> {
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err) => logger.warn({ err }, 'error while closing'));
@@ -71,6 +81,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
 
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
+    closers.push(async () => platform.changes.close());
 
     let client: Client;
     let native: NativeConnection | undefined;
@@ -123,7 +134,19 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     }
 
     let apiUrl: string | undefined;
+    let adminTokenFile: string | undefined;
+    let served: RouteSpec[] | undefined;
     if (hasApi) {
+      const gate = new AuthGate({
+        module: platform.authModule, moduleIds: () => platform.registry.ids('auth'),
+        policies: platform.policies, changes: platform.changes, store: platform.meta, logger,
+      });
+      platform.policies.register({ ...AUTH_POLICY, check: (policy) => gate.check(policy) });
+      await gate.start();
+      closers.push(() => gate.close());
+      const bootstrap = await ensureAdminToken({ tokens: platform.tokens, dataDir: config.dataDir, configuredToken: config.auth.adminToken, logger });
+      adminTokenFile = bootstrap.file;
+      if (bootstrap.created) logger.info({ file: bootstrap.file }, 'created the first admin token; it is in the file named here (mode 0600)');
       const kafkaHealth = new KafkaHealth(config.kafka.brokers, config.kafka.clientId);
       closers.push(() => kafkaHealth.close());
       const readiness = new Readiness({
@@ -136,25 +159,21 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const { aliases } = platform;
       const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
-      const app = createApp({
-        logger,
-        routers: [
-          createHealthRouter(readiness),
-          createFunctionRouter({ functions, deployer, scalers, bodyLimitBytes }),
-          createNodeRouter({ nodes: platform.nodes }),
-          createInvocationRouter({ invoker, bodyLimitBytes }),
-          createAliasRouter({ aliases, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bodyLimitBytes }),
-          createTriggerRouter({ triggers, bodyLimitBytes, bridgeStatus: bridgeStatus(bridge) }),
-          createHttpTriggerRouter({ triggers, invoker, bodyLimitBytes, logger }),
-        ],
+      const guard = overrides.guard ?? createRouteGuard({ gate, audit: platform.audit, functions });
+      const routes = apiRoutes({
+        readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,
+        nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),
+        tokens: platform.tokens, audit: platform.audit, policies: platform.policies,
       });
+      const app = createApp({ logger, routes, guard, bodyLimitBytes });
+      served = routes;
       const server = await listen(app.callback(), config.api.host, config.api.port);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       closers.push(async () => server.closeAllConnections());
       apiUrl = `http://${config.api.host}:${config.api.port}`;
     }
     logger.info({ role: config.role, apiUrl, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
-    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, close: closeAll };
+    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, adminTokenFile, routes: served, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

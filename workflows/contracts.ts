@@ -33,6 +33,8 @@ export interface InvokeInput {
   version?: number;
   /** The alias the version was drawn from, when invoked by alias (kept in the memo). */
   alias?: string;
+  /** The principal that asked for it over the API (memo and `PyFaaSCaller`): invokers read only their own. */
+  caller?: string;
 }
 
 export interface FunctionErrorInfo {

@@ -21,6 +21,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   409: 'CONFLICT',
   413: 'LIMIT_EXCEEDED',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
 };
 
 /**
@@ -41,6 +42,8 @@ export function errorHandler(): Middleware<RequestState> {
       if (isPyFaaSError(err)) {
         ctx.status = err.status;
         ctx.body = body(err.code, err.message, requestId, err.details);
+        const retryAfter = err.details?.retryAfterSeconds;
+        if (typeof retryAfter === 'number') ctx.set('Retry-After', String(retryAfter));
         if (err.status >= 500) ctx.state.logger.error({ err }, 'request failed');
         return;
       }

@@ -1,5 +1,5 @@
-import Router from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
 import { UnauthenticatedError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { Invoker } from '../../modules/task/invoker';
@@ -17,9 +17,10 @@ import {
 } from '../../modules/trigger/http';
 import { readBytes } from '../../modules/trigger/http/read-body';
 import { apiKeyMatches, type TriggerService } from '../../modules/trigger/service';
-import type { RequestState } from '../middleware/request-context';
+import { defineRoute, type ApiContext, type HttpMethod, type RouteSpec } from '../route';
+import * as schemas from '../schemas';
 
-export interface HttpTriggerRouterDeps {
+export interface HttpTriggerRoutesDeps {
   triggers: TriggerService;
   invoker: Invoker;
   bodyLimitBytes: number;
@@ -29,6 +30,7 @@ export interface HttpTriggerRouterDeps {
 }
 
 const INVOCATION_HEADER = 'X-PyFaaS-Invocation-Id';
+const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
 
 /**
  * Serves the HTTP triggers: every method on `/t` and `/t/...`. The most specific matching
@@ -38,8 +40,10 @@ const INVOCATION_HEADER = 'X-PyFaaS-Invocation-Id';
  * The request becomes the function's event (modules/trigger/http/event.ts); a sync answer is
  * the function's response (modules/trigger/http/response.ts), an async one a 202 with the
  * invocation id. Every answer that started an invocation carries X-PyFaaS-Invocation-Id.
+ * The routes are public to the API's auth (a trigger's own API key guards it) and limited per
+ * client address.
  */
-export function createHttpTriggerRouter(deps: HttpTriggerRouterDeps): Router<RequestState> {
+export function httpTriggerRoutes(deps: HttpTriggerRoutesDeps): RouteSpec[] {
   const routes = new RouteCache({
     load: () => deps.triggers.list<HttpTriggerConfig>({ kind: 'http' }),
     maxAgeMs: deps.routesMaxAgeMs ?? 2000,
@@ -47,8 +51,7 @@ export function createHttpTriggerRouter(deps: HttpTriggerRouterDeps): Router<Req
   });
   deps.triggers.onChange(() => routes.invalidate());
 
-  const router = new Router<RequestState>();
-  router.all(/^\/t(?:\/.*)?$/, async (ctx) => {
+  const serve = async (ctx: ApiContext) => {
     const method = ctx.method.toUpperCase();
     const found = (await routes.current()).lookup(method, ctx.path);
     if (found.kind === 'not-found') throw new RouteNotFoundError(`No HTTP trigger answers ${method} ${ctx.path}.`);
@@ -79,8 +82,20 @@ export function createHttpTriggerRouter(deps: HttpTriggerRouterDeps): Router<Req
     if (view.status !== 'succeeded') ctx.state.logger.info({ trigger: trigger.name, invocationId: view.invocationId, status: view.status }, 'HTTP trigger invocation did not succeed');
     send(ctx, toHttpAnswer(view, ctx.state.requestId));
     ctx.set(INVOCATION_HEADER, view.invocationId);
-  });
-  return router;
+  };
+  return METHODS.map((method) =>
+    defineRoute({
+      method, path: '/t/{path}', match: /^\/t(?:\/.*)?$/, access: 'public', tag: 'HTTP triggers', rawBody: true,
+      summary: `${method.toUpperCase()} an HTTP trigger's route (the trigger's own API key, if it has one)`,
+      params: z.object({ path: z.string().describe('The route below /t, as its trigger declares it') }),
+      responses: {
+        200: { description: "The function's answer, mapped like API Gateway's proxy integration" },
+        202: { description: 'Async trigger: queued', schema: schemas.queuedInvocationSchema },
+        404: { description: 'ROUTE_NOT_FOUND', schema: schemas.errorBodySchema },
+      },
+      handler: serve,
+    }),
+  );
 }
 
 /** The key from `x-api-key`, else from `Authorization: Bearer <key>`. */

@@ -63,7 +63,7 @@ export const routesSchema = z
   .refine((routes) => routes.reduce((sum, r) => sum + r.weight, 0) === 100, 'weights must sum to 100')
   .refine((routes) => new Set(routes.map((r) => r.version)).size === routes.length, 'each version may appear once');
 
-const putSchema = z.object({ versions: routesSchema }).strict();
+export const putAliasSchema = z.object({ versions: routesSchema }).strict();
 
 export const ALIAS_NAME_RULE = 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters';
 
@@ -94,7 +94,7 @@ export class AliasService {
    */
   async put(functionName: string, name: string, body: unknown): Promise<{ alias: AliasRecord; created: boolean }> {
     checkName(name);
-    const { versions } = parseInput(putSchema, body, 'alias');
+    const { versions } = parseInput(putAliasSchema, body, 'alias');
     return this.set(functionName, name, versions);
   }
 

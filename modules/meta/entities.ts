@@ -1,5 +1,9 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { AliasSchema } from './aliases';
+import { AuditEventSchema } from './audit-entity';
+import { PolicySchema } from './policies';
+import { RevisionSchema } from './revisions';
+import { TokenSchema } from '../auth/tokens/entity';
 
 /** How async invocations retry after a function error (sync invocations never retry). */
 export interface RetrySettings {
@@ -187,4 +191,4 @@ export const WorkerNodeSchema = new EntitySchema<WorkerNodeRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema];
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema];

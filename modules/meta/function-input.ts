@@ -75,7 +75,7 @@ const settings = {
   code: z.record(z.unknown()),
 };
 
-const createSchema = z
+export const createFunctionSchema = z
   .object({
     name: z.string().regex(FUNCTION_NAME, 'must be a DNS label: lowercase letters, digits and -, starting with a letter, at most 63 characters'),
     ...settings,
@@ -92,17 +92,17 @@ const createSchema = z
   })
   .strict();
 
-const updateSchema = z.object(settings).partial().strict();
+export const updateFunctionSchema = z.object(settings).partial().strict();
 
-export type CreateFunctionInput = z.infer<typeof createSchema>;
-export type UpdateFunctionInput = z.infer<typeof updateSchema>;
+export type CreateFunctionInput = z.infer<typeof createFunctionSchema>;
+export type UpdateFunctionInput = z.infer<typeof updateFunctionSchema>;
 
 /** Validates a create request; throws InputError listing every bad field. */
 export function parseCreateFunction(body: unknown): CreateFunctionInput {
-  return parseInput(createSchema, body, 'function');
+  return parseInput(createFunctionSchema, body, 'function');
 }
 
 /** Validates an update request (every field optional); throws InputError listing every bad field. */
 export function parseUpdateFunction(body: unknown): UpdateFunctionInput {
-  return parseInput(updateSchema, body, 'function update');
+  return parseInput(updateFunctionSchema, body, 'function update');
 }

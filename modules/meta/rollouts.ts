@@ -22,7 +22,7 @@ export class RolloutInProgressError extends ConflictError {
 
 export const ROLLOUT_DEFAULTS = { steps: [10, 50, 100], stepPauseMs: 60_000, maxErrorRate: 0.05, minInvocations: 10 } as const;
 
-const startSchema = z
+export const startRolloutSchema = z
   .object({
     alias: z.string().regex(FUNCTION_NAME, ALIAS_NAME_RULE),
     version: z.number().int().min(1).max(2 ** 31 - 1),
@@ -75,7 +75,7 @@ export class Rollouts {
 
   /** Throws InputError, FunctionNotFoundError, AliasNotFoundError, VersionNotReadyError, ConflictError, RolloutInProgressError. */
   async start(functionName: string, body: unknown): Promise<{ rolloutId: string; runId: string; input: RolloutInput }> {
-    const request = parseInput(startSchema, body, 'rollout');
+    const request = parseInput(startRolloutSchema, body, 'rollout');
     const alias = await this.deps.aliases.get(functionName, request.alias);
     const version = await this.deps.functions.getVersion(functionName, request.version).catch((err: unknown) => {
       if (err instanceof VersionNotFoundError) return undefined;

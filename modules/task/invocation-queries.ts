@@ -45,7 +45,7 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
     throw err;
   }
   if (description.type !== 'invokeFunction') throw new InvocationNotFoundError(`No invocation ${invocationId}.`);
-  const memo = (description.memo ?? {}) as { functionName: string; version?: number; alias?: string; mode: InvocationMode; trigger: string };
+  const memo = (description.memo ?? {}) as { functionName: string; version?: number; alias?: string; mode: InvocationMode; trigger: string; caller?: string };
   // Trigger starts learn their version when the workflow reads the function: see the search attribute.
   const version = memo.version ?? Number(description.typedSearchAttributes.get(VERSION_KEY) ?? NaN);
   const base: InvocationView = {
@@ -55,6 +55,7 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
     ...(memo.alias !== undefined ? { alias: memo.alias } : {}),
     mode: memo.mode,
     trigger: memo.trigger,
+    ...(memo.caller !== undefined ? { caller: memo.caller } : {}),
     status: 'queued',
     startedAt: description.startTime.toISOString(),
     finishedAt: description.closeTime?.toISOString(),
@@ -85,11 +86,12 @@ function quote(value: string): string {
 /** Invocations from Temporal visibility, newest first, by function and status. */
 export async function listInvocations(
   client: Client,
-  query: { functionName?: string; status?: string; limit: number; pageToken?: string },
+  query: { functionName?: string; status?: string; caller?: string; limit: number; pageToken?: string },
 ): Promise<InvocationPage> {
   const clauses = [`WorkflowType = 'invokeFunction'`];
   if (query.functionName) clauses.push(`PyFaaSFunction = ${quote(query.functionName)}`);
   if (query.status) clauses.push(`PyFaaSStatus = ${quote(query.status)}`);
+  if (query.caller) clauses.push(`PyFaaSCaller = ${quote(query.caller)}`);
   const response = await client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
     query: clauses.join(' AND '),
@@ -107,6 +109,7 @@ export async function listInvocations(
       version: version ? Number(version) : undefined,
       mode: keyword(fields, 'PyFaaSMode') as InvocationMode | undefined,
       trigger: keyword(fields, 'PyFaaSTrigger'),
+      caller: keyword(fields, 'PyFaaSCaller'),
       status,
       startedAt: timestamp(execution.startTime),
       finishedAt: timestamp(execution.closeTime),

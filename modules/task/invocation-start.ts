@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { InputError } from '../../common/errors';
 import type { InvokeInput } from '../../workflows/contracts';
-import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import { CALLER_KEY, FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
 
 export const INVOKE_WORKFLOW = 'invokeFunction';
 
@@ -20,6 +20,7 @@ export function invocationStart(input: InvokeInput) {
     memo: {
       functionName: input.functionName, mode: input.mode, trigger: input.trigger, ...(version !== undefined ? { version } : {}),
       ...(input.alias !== undefined ? { alias: input.alias } : {}),
+      ...(input.caller !== undefined ? { caller: input.caller } : {}),
     },
     typedSearchAttributes: new TypedSearchAttributes([
       { key: FUNCTION_KEY, value: input.functionName },
@@ -27,6 +28,7 @@ export function invocationStart(input: InvokeInput) {
       { key: TRIGGER_KEY, value: input.trigger },
       { key: MODE_KEY, value: input.mode },
       { key: STATUS_KEY, value: 'queued' },
+      ...(input.caller !== undefined ? [{ key: CALLER_KEY, value: input.caller }] : []),
     ]),
   };
 }

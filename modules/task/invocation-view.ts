@@ -9,6 +9,8 @@ export interface InvocationView {
   alias?: string;
   mode?: InvocationMode;
   trigger?: string;
+  /** The principal that invoked it over the API. */
+  caller?: string;
   status: InvocationStatus;
   result?: unknown;
   error?: FunctionErrorInfo;

@@ -20,6 +20,8 @@ export interface InvokeOptions {
   trigger: string;
   /** Async only: a repeated key returns the first invocation instead of starting another. */
   idempotencyKey?: string;
+  /** The principal asking (API invocations), recorded with the invocation. */
+  caller?: string;
 }
 
 export interface InvokerDeps {
@@ -69,7 +71,7 @@ export class Invoker {
     return describeInvocation(this.deps.client, this.deps.payloads, invocationId);
   }
 
-  async list(query: { functionName?: string; status?: string; limit: number; pageToken?: string }): Promise<InvocationPage> {
+  async list(query: { functionName?: string; status?: string; caller?: string; limit: number; pageToken?: string }): Promise<InvocationPage> {
     if (query.status && !INVOCATION_STATUSES.includes(query.status as never)) {
       throw new InputError(`Unknown invocation status ${JSON.stringify(query.status)}; use one of ${INVOCATION_STATUSES.join(', ')}.`);
     }
@@ -90,7 +92,7 @@ export class Invoker {
     const { fn, version } = await this.resolve(functionName, options.version, options.alias);
     const { value, ref } = await this.deps.payloads.inlineOrRef(event);
     const input: InvokeInput = {
-      functionName, event: value, eventRef: ref, mode, trigger: options.trigger, alias: options.alias,
+      functionName, event: value, eventRef: ref, mode, trigger: options.trigger, alias: options.alias, caller: options.caller,
       plan: { version: version.number, retry: fn.retry, timeoutMs: version.config.timeoutMs, destinations: fn.destinations ?? {} },
     };
     const workflowId = this.invocationId(functionName, mode, options.idempotencyKey);

@@ -28,7 +28,7 @@ const DNS_LABEL = 'must be a DNS label: lowercase letters, digits and -, startin
 /** Names the platform keeps for triggers of its own (the invoke topic's consumer is `pyfaas-invoke`). */
 const RESERVED_PREFIX = 'pyfaas-';
 
-const createSchema = z
+export const createTriggerSchema = z
   .object({
     name: z.string().regex(FUNCTION_NAME, DNS_LABEL).refine((name) => !name.startsWith(RESERVED_PREFIX), `names starting with ${RESERVED_PREFIX} are reserved`),
     kind: z.string().min(1).max(32),
@@ -39,7 +39,7 @@ const createSchema = z
   })
   .strict();
 
-const updateSchema = z
+export const updateTriggerSchema = z
   .object({
     function: z.string().regex(FUNCTION_NAME, 'must be a function name'),
     config: z.record(z.unknown()),
@@ -94,7 +94,7 @@ export class TriggerService {
 
   /** Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. */
   async create(body: unknown): Promise<{ trigger: Trigger; apiKey?: string }> {
-    const input = parseInput(createSchema, body, 'trigger');
+    const input = parseInput(createTriggerSchema, body, 'trigger');
     const kind = this.kind(input.kind);
     const config = kind.parseConfig(input.config);
     await this.requireFunction(input.function);
@@ -164,7 +164,7 @@ export class TriggerService {
 
   /** Changes function, config, paused or description; the kind re-applies it. */
   async update(name: string, body: unknown): Promise<Trigger> {
-    const patch = parseInput(updateSchema, body, 'trigger update');
+    const patch = parseInput(updateTriggerSchema, body, 'trigger update');
     if (patch.function) await this.requireFunction(patch.function);
     let applied: { kind: TriggerKind; next: Trigger; previous: Trigger } | undefined;
     const trigger = await this.deps.store.em().transactional(async (em) => {

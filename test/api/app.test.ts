@@ -1,8 +1,9 @@
-import Router from '@koa/router';
-import { createApp, createHealthRouter } from '../../api';
+import { createApp, defineRoute } from '../../api';
+import { healthRoutes } from '../../api/routes/health';
 import { ConflictError, LimitExceededError } from '../../common/errors';
 import { silentLogger } from '../../common/logger';
 import { Readiness } from '../../process/readiness';
+import { anonymousGuard } from '../support/guard';
 import { serveOnFreePort, type TestServer } from '../support/http';
 
 describe('the API app', () => {
@@ -20,17 +21,17 @@ describe('the API app', () => {
       },
       1000,
     );
-    const failing = new Router();
-    failing.get('/conflict', () => {
-      throw new ConflictError('Function "a" already exists.');
-    });
-    failing.get('/too-big', () => {
-      throw new LimitExceededError('Body over 6 MiB.');
-    });
-    failing.get('/bug', () => {
-      throw new Error('secret internal detail');
-    });
-    const app = createApp({ logger: silentLogger(), routers: [createHealthRouter(readiness), failing] });
+    const failing = (path: string, error: Error) =>
+      defineRoute({ method: 'get', path, access: 'public', tag: 'Test', summary: path, responses: {}, handler: () => { throw error; } });
+    const routes = [
+      ...healthRoutes(readiness),
+      failing('/conflict', new ConflictError('Function "a" already exists.')),
+      failing('/too-big', new LimitExceededError('Body over 6 MiB.')),
+      failing('/bug', new Error('secret internal detail')),
+    ];
+    // A caller with a credential sees the checks; anonymous callers only the status (test/integration/auth*).
+    const guard = { ...anonymousGuard(), authenticate: async () => ({ id: 'token:t', name: 't', via: 'tokens', role: 'admin' as const, permissions: new Set<never>() }) };
+    const app = createApp({ logger: silentLogger(), routes, guard, bodyLimitBytes: 1024 });
     server = await serveOnFreePort(app.callback());
   });
   afterAll(() => server.close());

@@ -7,13 +7,17 @@ import { loadConfig } from '../../infra/config';
 import { freePort } from '../../infra/ports';
 import { startKafkaBroker, type KafkaBrokerOptions } from '../../infra/services/kafka-broker';
 import type { ManagedProcess } from '../../infra/services/managed-process';
+import { generateToken } from '../../modules/auth/tokens';
 import { startPyFaaS, type RunningPyFaaS } from '../../process/serve';
 import { eventually } from '../support/http';
 import { testServices } from '../support/services';
 import { installTestRuntime } from '../support/temporal';
 
+const ADMIN_TOKEN = generateToken();
+
+/** With a token: the details of every check (anonymous callers get only the status). */
 async function readyz(apiUrl: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${apiUrl}/readyz`);
+  const response = await fetch(`${apiUrl}/readyz`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return { status: response.status, body: await response.json() };
 }
 
@@ -37,6 +41,7 @@ describe('/readyz of a PyFaaS process (role all) against real services', () => {
       PYFAAS_TEMPORAL_ADDRESS: testServices().temporalAddress,
       PYFAAS_TASK_QUEUE: `readyz-${randomUUID()}`,
       PYFAAS_KAFKA_BROKERS: `127.0.0.1:${kafkaOptions.port}`,
+      PYFAAS_ADMIN_TOKEN: ADMIN_TOKEN,
     });
     pyfaas = await startPyFaaS(config, silentLogger());
   });

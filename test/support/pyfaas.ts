@@ -5,7 +5,8 @@ import path from 'node:path';
 import { silentLogger } from '../../common/logger';
 import { loadConfig } from '../../infra/config';
 import { freePort } from '../../infra/ports';
-import { startPyFaaS, type RunningPyFaaS } from '../../process/serve';
+import { generateToken } from '../../modules/auth/tokens';
+import { startPyFaaS, type RunningPyFaaS, type StartOverrides } from '../../process/serve';
 import { testServices } from './services';
 import { installTestRuntime } from './temporal';
 
@@ -18,6 +19,12 @@ export interface TestPyFaaS {
   deadLetterTopic: string;
   /** The PYFAAS_* variables it was started with: more nodes of the same platform start from them. */
   env: Record<string, string>;
+  /** The bootstrap admin token (PYFAAS_ADMIN_TOKEN): `request` sends it unless told otherwise. */
+  adminToken: string;
+  /**
+   * Calls the API as the admin; `headers.authorization` replaces the admin token (an empty
+   * value sends no credential at all).
+   */
   request(method: string, pathname: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
@@ -26,7 +33,7 @@ export interface TestPyFaaS {
  * A PyFaaS process (role all) against the run's real Temporal, with a data dir, task queue
  * and meta database of its own: SQLite, or a fresh PostgreSQL database.
  */
-export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string> }): Promise<TestPyFaaS> {
+export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: StartOverrides }): Promise<TestPyFaaS> {
   installTestRuntime();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-it-'));
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -43,10 +50,11 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     PYFAAS_KAFKA_INVOKE_TOPIC: `pyfaas.invoke.${suffix}`,
     PYFAAS_KAFKA_DEAD_LETTER_TOPIC: `pyfaas.dead-letter.${suffix}`,
     PYFAAS_BRIDGE_REFRESH_MS: '1000',
+    PYFAAS_ADMIN_TOKEN: generateToken(),
     ...options.env,
   };
   const config = loadConfig(env);
-  const running = await startPyFaaS(config, silentLogger());
+  const running = await startPyFaaS(config, silentLogger(), options.overrides);
   const url = running.apiUrl!;
   return {
     running,
@@ -55,8 +63,11 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     env,
     invokeTopic: config.kafka.invokeTopic,
     deadLetterTopic: config.kafka.deadLetterTopic,
+    adminToken: env.PYFAAS_ADMIN_TOKEN,
     async request(method, pathname, body, headers = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      const sent: Record<string, string> = { authorization: `Bearer ${env.PYFAAS_ADMIN_TOKEN}`, ...headers };
+      if (!sent.authorization) delete sent.authorization;
+      const init: RequestInit = { method, headers: sent };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';

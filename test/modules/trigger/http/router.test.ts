@@ -1,11 +1,12 @@
 import { createApp } from '../../../../api';
-import { createHttpTriggerRouter } from '../../../../api/routes/http-triggers';
+import { httpTriggerRoutes } from '../../../../api/routes/http-triggers';
 import { silentLogger } from '../../../../common/logger';
 import type { InvocationView } from '../../../../modules/task/invocation-view';
 import type { Invoker } from '../../../../modules/task/invoker';
 import type { Trigger } from '../../../../modules/trigger/contract';
 import type { HttpTriggerEvent } from '../../../../modules/trigger/http';
 import { hashApiKey, type TriggerService } from '../../../../modules/trigger/service';
+import { anonymousGuard } from '../../../support/guard';
 import { serveOnFreePort, type TestServer } from '../../../support/http';
 
 const KEY = 'pfk_test-key';
@@ -53,8 +54,8 @@ describe('the HTTP trigger router', () => {
       trigger('later', { method: 'ANY', path: '/later/{rest+}', mode: 'async' }),
       trigger('resting', { method: 'GET', path: '/resting' }, { paused: true }),
     ];
-    const router = createHttpTriggerRouter({ triggers, invoker, bodyLimitBytes: 64, logger: silentLogger(), routesMaxAgeMs: 60_000 });
-    server = await serveOnFreePort(createApp({ logger: silentLogger(), routers: [router] }).callback());
+    const routes = httpTriggerRoutes({ triggers, invoker, bodyLimitBytes: 64, logger: silentLogger(), routesMaxAgeMs: 60_000 });
+    server = await serveOnFreePort(createApp({ logger: silentLogger(), routes, guard: anonymousGuard(), bodyLimitBytes: 64 }).callback());
   });
   afterAll(() => server.close());
 

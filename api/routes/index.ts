@@ -1,0 +1,61 @@
+import type { Logger } from '../../common/logger';
+import type { LabelLookup } from '../../modules/auth/authorize';
+import type { TokenService } from '../../modules/auth/tokens';
+import type { AliasService } from '../../modules/meta/aliases';
+import type { AuditService } from '../../modules/meta/audit';
+import type { Deployer } from '../../modules/meta/deployer';
+import type { FunctionService } from '../../modules/meta/functions';
+import type { NodeService } from '../../modules/meta/nodes';
+import type { PolicyService } from '../../modules/meta/policies';
+import type { Rollouts } from '../../modules/meta/rollouts';
+import type { Scalers } from '../../modules/scaling/scalers';
+import type { Invoker } from '../../modules/task/invoker';
+import type { BridgeStatus } from '../../modules/trigger/kafka';
+import type { TriggerService } from '../../modules/trigger/service';
+import type { Readiness } from '../../process/readiness';
+import type { RouteSpec } from '../route';
+import { aliasRoutes } from './aliases';
+import { auditRoutes } from './audit';
+import { functionRoutes } from './functions';
+import { healthRoutes } from './health';
+import { httpTriggerRoutes } from './http-triggers';
+import { invocationRoutes } from './invocations';
+import { nodeRoutes } from './nodes';
+import { policyRoutes } from './policies';
+import { tokenRoutes } from './tokens';
+import { triggerRoutes } from './triggers';
+
+export interface ApiRoutesDeps {
+  readiness: Readiness;
+  functions: FunctionService;
+  deployer: Deployer;
+  scalers: Scalers;
+  invoker: Invoker;
+  aliases: AliasService;
+  rollouts: Rollouts;
+  triggers: TriggerService;
+  bridgeStatus?: () => BridgeStatus;
+  nodes: NodeService;
+  tokens: TokenService;
+  audit: AuditService;
+  policies: PolicyService;
+  labelsOf: LabelLookup;
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/** The route table: every route the API answers, each declared once with its permission. */
+export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
+  return [
+    ...healthRoutes(deps.readiness),
+    ...functionRoutes(deps),
+    ...invocationRoutes(deps),
+    ...aliasRoutes(deps),
+    ...triggerRoutes(deps),
+    ...nodeRoutes(deps),
+    ...tokenRoutes(deps),
+    ...policyRoutes(deps),
+    ...auditRoutes(deps),
+    ...httpTriggerRoutes(deps),
+  ];
+}
