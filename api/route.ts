@@ -12,7 +12,7 @@ import type { RequestState } from './middleware/request-context';
  */
 export type Access = Permission | 'authenticated' | 'public';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options';
 
 export interface RouteInput<P, Q, B> {
   params: P;

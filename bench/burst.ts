@@ -18,6 +18,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger, silentLogger } from '../common/logger';
 import { PACKAGE_ROOT } from '../common/paths';
 import { loadConfig } from '../infra/config';
+import { generateToken } from '../modules/auth/tokens';
 import { freePort } from '../infra/ports';
 import { provision } from '../infra/provision';
 import { startStack } from '../infra/stack';
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   );
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
   const env: Record<string, string> = {
-    PYFAAS_DATA_DIR: dataDir, PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress!, PYFAAS_TASK_QUEUE: 'burst',
+    PYFAAS_DATA_DIR: dataDir, PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress!, PYFAAS_TASK_QUEUE: 'burst', PYFAAS_ADMIN_TOKEN: generateToken(),
     PYFAAS_KAFKA_BROKERS: stack.kafkaBrokers!.join(','), PYFAAS_DATABASE_URL: stack.postgresUrl!, PYFAAS_LOG_LEVEL: 'warn',
   };
   const pyfaas = await startPyFaaS(loadConfig({ ...env, PYFAAS_API_PORT: String(await freePort()), PYFAAS_NODE_ID: 'node-a' }), silentLogger());
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
   });
   const nodeBExited = new Promise((resolve) => nodeB.on('close', resolve));
   const api = async (method: string, pathname: string, body?: unknown): Promise<any> => {
-    const response = await fetch(`${pyfaas.apiUrl}${pathname}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${pyfaas.apiUrl}${pathname}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${env.PYFAAS_ADMIN_TOKEN}` }, body: body === undefined ? undefined : JSON.stringify(body) });
     const json = await response.json().catch(() => undefined);
     if (response.status >= 300) throw new Error(`${method} ${pathname}: ${response.status} ${JSON.stringify(json)}`);
     return json;

@@ -3,7 +3,11 @@
  * activity (`pingWorker`), same server, same worker process, same connection, same run.
  *
  *   npm run bench            (= npm run build && node dist/bench/invoke.js)
- *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8]
+ *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8] [--probes 2000]
+ *
+ * Auth: warm invokes with a token beside the same route table served without auth checks
+ * (bench/without-auth.ts), interleaved one by one so both see the same machine; and the
+ * cheapest guarded route (GET /v1/whoami) both ways, where the check is most of the work.
  *
  * Prints a table and a JSON document with each figure beside its baseline and the goal.
  */
@@ -21,13 +25,17 @@ import { startStack } from '../infra/stack';
 import { python3Path } from '../modules/runtime/interpreters';
 import { PYTHON_SHIM_DIR } from '../modules/runtime/python/launch';
 import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
+import { generateToken } from '../modules/auth/tokens';
 import { startPyFaaS } from '../process/serve';
 import { option, pad, percentile, round, runBenchmark, spawnTime, throughput, timeSequential } from './stats';
+import { serveWithoutAuth } from './without-auth';
 
 const REQUESTS = option('requests', 300);
 const SECONDS = option('seconds', 30);
 const WINDOW = option('window', 32);
 const COLDS = option('colds', 8);
+const PROBES = option('probes', 2000);
+const TOKEN = generateToken();
 const IDLE_MS = 1500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,12 +52,14 @@ async function main(): Promise<void> {
     PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress,
     PYFAAS_TASK_QUEUE: 'bench',
     PYFAAS_POOL_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    PYFAAS_ADMIN_TOKEN: TOKEN,
   });
   const pyfaas = await startPyFaaS(config, silentLogger());
   try {
     const api = pyfaas.apiUrl!;
-    const post = async (pathname: string, body: unknown) => {
-      const response = await fetch(`${api}${pathname}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+    const post = async (pathname: string, body: unknown, base = api) => {
+      const response = await fetch(`${base}${pathname}`, { method: 'POST', headers, body: JSON.stringify(body) });
       const json = (await response.json()) as any;
       if (response.status >= 300 || (json.status && json.status !== 'succeeded' && json.status !== 'queued')) throw new Error(`${pathname}: ${response.status} ${JSON.stringify(json)}`);
       return json;
@@ -64,8 +74,19 @@ async function main(): Promise<void> {
     const bareTimes = await timeSequential(bare, REQUESTS, 30);
     const warmTimes = await timeSequential(invoke, REQUESTS, 30);
 
+    logger.info(`auth: ${REQUESTS} warm invokes with a token interleaved with as many without auth checks, then ${PROBES} GET /v1/whoami each way`);
+    const open = await serveWithoutAuth(pyfaas.routes!, config.api.bodyLimitBytes);
+    const [tokenInvokes, openInvokes] = await interleaved(invoke, () => post('/v1/functions/identity/invoke', { hello: 'world' }, open.url), REQUESTS);
+    const whoami = (base: string) => async () => {
+      const response = await fetch(`${base}/v1/whoami`, { headers });
+      if (response.status !== 200) throw new Error(`whoami: ${response.status}`);
+      await response.arrayBuffer();
+    };
+    const [tokenProbes, openProbes] = await interleaved(whoami(api), whoami(open.url), PROBES);
+    await open.close();
+
     logger.info(`cold starts: ${COLDS}, each after the scaler stopped the idle instance (policy fixed at 0)`);
-    const patch = (scaling: unknown) => fetch(`${api}/v1/functions/identity`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scaling }) });
+    const patch = (scaling: unknown) => fetch(`${api}/v1/functions/identity`, { method: 'PATCH', headers, body: JSON.stringify({ scaling }) });
     const warmCount = () => pyfaas.pool!.stats().instances.filter((i) => i.functionName === 'identity').length;
     await patch({ module: 'fixed', params: { instances: 0 } });
     const colds: number[] = [];
@@ -98,6 +119,8 @@ async function main(): Promise<void> {
       coldStart: { pyfaas: round(percentile(colds, 50)), baseline: round(sandboxedPython + bareP50), ratio: round(percentile(colds, 50) / (sandboxedPython + bareP50)), goal: '≤ 1.5× (sandboxed python -c pass + bare workflow)', sandboxedPython: round(sandboxedPython), barePython: round(barePython) },
       asyncThroughput: { pyfaas: round(asyncRate), baseline: round(bareRate), ratio: round(asyncRate / bareRate), goal: '≥ 0.8× bare workflow', unit: 'completed/s' },
       idleInstanceRss: { pyfaas: round(meanRss / 2 ** 20), instances: instances.length, goal: '≤ 15 MB per idle Python instance', unit: 'MiB (whole sandbox tree)' },
+      authInvokeP50: added(tokenInvokes, openInvokes),
+      authCheckP50: added(tokenProbes, openProbes),
     };
     console.log('\nfigure                     PyFaaS      baseline    ratio   goal');
     console.log(`warm sync p50 (ms)         ${pad(figures.warmP50.pyfaas)}${pad(figures.warmP50.baseline)}${pad(figures.warmP50.ratio, 8)}${figures.warmP50.goal}`);
@@ -105,12 +128,33 @@ async function main(): Promise<void> {
     console.log(`cold start (ms)            ${pad(figures.coldStart.pyfaas)}${pad(figures.coldStart.baseline)}${pad(figures.coldStart.ratio, 8)}${figures.coldStart.goal}`);
     console.log(`async throughput (/s)      ${pad(figures.asyncThroughput.pyfaas)}${pad(figures.asyncThroughput.baseline)}${pad(figures.asyncThroughput.ratio, 8)}${figures.asyncThroughput.goal}`);
     console.log(`idle Python instance (MiB) ${pad(figures.idleInstanceRss.pyfaas)}${pad(round(0))}${pad('-', 8)}${figures.idleInstanceRss.goal}`);
+    console.log(`invoke with token p50 (ms) ${pad(figures.authInvokeP50.pyfaas)}${pad(figures.authInvokeP50.baseline)}${pad(`+${figures.authInvokeP50.addedMs}`, 8)}${figures.authInvokeP50.goal} (baseline: no auth checks)`);
+    console.log(`GET /v1/whoami p50 (ms)    ${pad(figures.authCheckP50.pyfaas)}${pad(figures.authCheckP50.baseline)}${pad(`+${figures.authCheckP50.addedMs}`, 8)}${figures.authCheckP50.goal} (baseline: no auth checks)`);
     console.log(`\n${JSON.stringify({ benchmark: 'invoke', requests: REQUESTS, seconds: SECONDS, window: WINDOW, figures }, null, 2)}`);
   } finally {
     await pyfaas.close();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs `a` and `b` alternately, `runs` times each after a few untimed ones; their times in ms. */
+async function interleaved(a: () => Promise<unknown>, b: () => Promise<unknown>, runs: number): Promise<[number[], number[]]> {
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < runs + 20; i += 1) {
+    for (const [k, call] of [a, b].entries()) {
+      const started = performance.now();
+      await call();
+      if (i >= 20) times[k].push(performance.now() - started);
+    }
+  }
+  return times;
+}
+
+function added(withAuth: number[], without: number[]) {
+  const p50 = percentile(withAuth, 50);
+  const base = percentile(without, 50);
+  return { pyfaas: round(p50), baseline: round(base), addedMs: round(p50 - base), goal: '≤ 0.5 ms added at p50' };
 }
 
 runBenchmark(main);

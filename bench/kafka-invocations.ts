@@ -14,6 +14,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { silentLogger } from '../common/logger';
 import { loadConfig } from '../infra/config';
+import { generateToken } from '../modules/auth/tokens';
 import { freePort } from '../infra/ports';
 import { INVOKE_WORKFLOW, invocationStart } from '../modules/task/invocation-start';
 import { toRecordEvent } from '../modules/trigger/kafka';
@@ -39,12 +40,12 @@ async function main(): Promise<void> {
   const brokers = stack.kafkaBrokers!;
   const config = loadConfig({
     PYFAAS_DATA_DIR: dataDir, PYFAAS_API_PORT: String(await freePort()), PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress,
-    PYFAAS_TASK_QUEUE: 'bench', PYFAAS_KAFKA_BROKERS: brokers.join(','), PYFAAS_BRIDGE_REFRESH_MS: '500',
+    PYFAAS_TASK_QUEUE: 'bench', PYFAAS_KAFKA_BROKERS: brokers.join(','), PYFAAS_BRIDGE_REFRESH_MS: '500', PYFAAS_ADMIN_TOKEN: generateToken(),
   });
   const pyfaas = await startPyFaaS(config, silentLogger());
   const newTopic = (variant: Variant) => bench.newTopic(`e2e-${variant}`);
   const api = async (method: string, pathname: string, body?: unknown) => {
-    const response = await fetch(`${pyfaas.apiUrl}${pathname}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${pyfaas.apiUrl}${pathname}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${config.auth.adminToken}` }, body: body === undefined ? undefined : JSON.stringify(body) });
     if (response.status >= 300) throw new Error(`${method} ${pathname}: ${response.status} ${await response.text()}`);
     return response.status === 204 ? undefined : response.json();
   };

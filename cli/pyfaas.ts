@@ -7,6 +7,7 @@ import { provision } from '../infra/provision';
 import { writeWorkflowBundle } from '../process/bundle';
 import { startPyFaaS } from '../process/serve';
 import { up } from './supervisor';
+import { generateToken } from '../modules/auth/tokens/format';
 
 const USAGE = `Usage: pyfaas <command>
 
@@ -15,6 +16,7 @@ Commands:
   serve       run one PyFaaS process in the role PYFAAS_ROLE names (all, api, worker, bridge)
   provision   build/fetch/install every service PyFaaS runs on, then exit
   bundle      prebundle the workflow code (part of npm run build)
+  new-token   print a fresh, well-formed API token (e.g. for PYFAAS_ADMIN_TOKEN); stores nothing
 
 Configuration: PYFAAS_* environment variables or a JSON file named by PYFAAS_CONFIG (see README).`;
 
@@ -39,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'bundle') {
     const file = await writeWorkflowBundle();
     console.log(`workflow bundle written to ${file}`);
+    return 0;
+  }
+  if (command === 'new-token') {
+    console.log(generateToken());
     return 0;
   }
   if (!command || command === 'help' || command === '--help') {

@@ -8,6 +8,7 @@ import { step } from '../infra/progress';
 import { provision } from '../infra/provision';
 import { startStack, type RunningStack } from '../infra/stack';
 import { isAlive, killGroup, ManagedProcess, sleep } from '../infra/services/managed-process';
+import { ADMIN_TOKEN_FILE } from '../modules/auth/tokens/bootstrap';
 
 interface LockFile {
   pid: number;
@@ -45,6 +46,18 @@ function apiUrlOf(config: Config): string {
   return `http://${config.api.host}:${config.api.port}`;
 }
 
+/**
+ * Where the admin token is, for the "PyFaaS is up" line: the token itself only on the start
+ * that created it (like an initial admin password), the file's path on every later one.
+ */
+function adminTokenNotice(config: Config, existedBefore: boolean): string {
+  if (config.auth.adminToken) return 'admin token: the one PYFAAS_ADMIN_TOKEN gives';
+  const file = path.join(config.dataDir, ADMIN_TOKEN_FILE);
+  if (!existsSync(file)) return 'admin token: none created (the meta store already has tokens)';
+  if (existedBefore) return `admin token: in ${file} (TOKEN=$(cat ${file}))`;
+  return `admin token (shown once; also in ${file}, mode 0600): ${readFileSync(file, 'utf8').trim()}`;
+}
+
 async function readyzOk(url: string): Promise<boolean> {
   const response = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(3000) });
   return response.status === 200;
@@ -71,6 +84,7 @@ export async function up(config: Config, logger: Logger): Promise<number> {
   };
 
   takeLock(config, logger);
+  const tokenExisted = existsSync(path.join(config.dataDir, ADMIN_TOKEN_FILE));
   let stack: RunningStack | undefined;
   let pyfaas: ManagedProcess | undefined;
   let stopping = false;
@@ -134,6 +148,7 @@ export async function up(config: Config, logger: Logger): Promise<number> {
     { api: apiUrlOf(config), temporalUi: `http://127.0.0.1:${ports.temporalUiPort}`, temporal: stack!.temporalAddress, kafka: stack!.kafkaBrokers, logs: stack!.logDir },
     `PyFaaS is up — API ${apiUrlOf(config)}  ·  Temporal UI http://127.0.0.1:${ports.temporalUiPort}  ·  Ctrl-C stops everything`,
   );
+  logger.info(adminTokenNotice(config, tokenExisted));
   const died = Promise.race(running.map((service) => service.exited.then(() => service)));
   const outcome = await Promise.race([signalled, died]);
   if (typeof outcome === 'string') {

@@ -3,7 +3,6 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, createRouteGuard } from '../api';
 import type { RouteSpec } from '../api/route';
-import type { RouteGuard } from '../api/router';
 import { apiRoutes } from '../api/routes';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -47,11 +46,6 @@ export interface RunningPyFaaS {
   close(): Promise<void>;
 }
 
-/** What only code may change (benchmarks): never reachable from configuration. */
-export interface StartOverrides {
-  /** Guard the API with this instead of the auth gate (the auth benchmark's no-auth baseline). */
-  guard?: RouteGuard;
-}
 
 async function connectTemporal<T>(address: string, connect: () => Promise<T>): Promise<T> {
   try {
@@ -67,7 +61,7 @@ async function connectTemporal<T>(address: string, connect: () => Promise<T>): P
  * all three and shares the worker's NativeConnection with the client (which eager workflow
  * start needs). Whatever opened before a failure is closed again, in reverse order.
  */
-export async function startPyFaaS(config: Config, logger: Logger, overrides: StartOverrides = {}): Promise<RunningPyFaaS> {
+export async function startPyFaaS(config: Config, logger: Logger): Promise<RunningPyFaaS> {
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err) => logger.warn({ err }, 'error while closing'));
@@ -159,7 +153,7 @@ export async function startPyFaaS(config: Config, logger: Logger, overrides: Sta
       const { aliases } = platform;
       const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
-      const guard = overrides.guard ?? createRouteGuard({ gate, audit: platform.audit, functions });
+      const guard = createRouteGuard({ gate, audit: platform.audit, functions });
       const routes = apiRoutes({
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),

@@ -30,7 +30,8 @@ export interface HttpTriggerRoutesDeps {
 }
 
 const INVOCATION_HEADER = 'X-PyFaaS-Invocation-Id';
-const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+// HEAD comes with GET; OPTIONS reaches the function too (a route may answer CORS preflights itself).
+const METHODS: HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete', 'options'];
 
 /**
  * Serves the HTTP triggers: every method on `/t` and `/t/...`. The most specific matching

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, isListening } from '../../infra/ports';
@@ -29,7 +29,7 @@ describe('pyfaas up', () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-  it('brings the stack to /readyz ok, refuses a second stack, and stops everything on SIGTERM', async () => {
+  it('brings the stack to /readyz ok, prints the first admin token once, refuses a second stack, and stops everything on SIGTERM', async () => {
     const dataDir = dataDirWithCachedTools();
     dirs.push(dataDir);
     const ports = await stackPorts();
@@ -38,7 +38,16 @@ describe('pyfaas up', () => {
     try {
       const cameUp = await eventually(async () => up.output().includes('PyFaaS is up'), 90_000);
       if (!cameUp) throw new Error(`pyfaas up did not come up within 90 s; its output:\n${up.output()}`);
-      const readyz = await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/readyz`);
+      expect(await eventually(async () => /admin token \(shown once/.test(up.output()), 10_000)).toBe(true);
+      const [, file, token] = /admin token \(shown once; also in (\S+), mode 0600\): (pyf_\S+)/.exec(up.output())!;
+      expect(file).toBe(path.join(dataDir, 'admin-token'));
+      expect(readFileSync(file, 'utf8').trim()).toBe(token);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const anonymous = await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/readyz`);
+      expect(anonymous.status).toBe(200);
+      expect((await anonymous.json()) as any).toEqual({ status: 'ok' });
+      expect((await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/v1/functions`)).status).toBe(401);
+      const readyz = await fetch(`http://127.0.0.1:${ports.PYFAAS_API_PORT}/readyz`, { headers: { authorization: `Bearer ${token}` } });
       expect(readyz.status).toBe(200);
       expect(((await readyz.json()) as any).checks).toMatchObject({ temporal: { status: 'ok' }, kafka: { status: 'ok' }, database: { status: 'ok' } });
       expect((await fetch(`http://127.0.0.1:${ports.PYFAAS_TEMPORAL_UI_PORT}/`)).status).toBe(200);

@@ -6,7 +6,7 @@ import { silentLogger } from '../../common/logger';
 import { loadConfig } from '../../infra/config';
 import { freePort } from '../../infra/ports';
 import { generateToken } from '../../modules/auth/tokens';
-import { startPyFaaS, type RunningPyFaaS, type StartOverrides } from '../../process/serve';
+import { startPyFaaS, type RunningPyFaaS } from '../../process/serve';
 import { testServices } from './services';
 import { installTestRuntime } from './temporal';
 
@@ -33,7 +33,7 @@ export interface TestPyFaaS {
  * A PyFaaS process (role all) against the run's real Temporal, with a data dir, task queue
  * and meta database of its own: SQLite, or a fresh PostgreSQL database.
  */
-export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string>; overrides?: StartOverrides }): Promise<TestPyFaaS> {
+export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string> }): Promise<TestPyFaaS> {
   installTestRuntime();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-it-'));
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -54,7 +54,7 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     ...options.env,
   };
   const config = loadConfig(env);
-  const running = await startPyFaaS(config, silentLogger(), options.overrides);
+  const running = await startPyFaaS(config, silentLogger());
   const url = running.apiUrl!;
   return {
     running,
