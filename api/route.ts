@@ -17,6 +17,10 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'options'
 export interface RouteInput<P, Q, B> {
   params: P;
   query: Q;
+  /**
+   * The JSON body as the client sent it, once it validated against the route's schema: the
+   * service it goes to parses it itself (defaults, transforms), so it is parsed there once.
+   */
   body: B;
   /** The caller; undefined only on public routes. */
   principal: Principal | undefined;
@@ -62,17 +66,17 @@ export interface RouteSpec<P extends z.ZodTypeAny = z.ZodTypeAny, Q extends z.Zo
   rawBody?: boolean;
   responses: Record<number, ResponseSpec>;
   /** The one function the route acts on: a principal scoped to functions must have it in scope. */
-  target?(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): FunctionTarget | undefined | Promise<FunctionTarget | undefined>;
+  target?(input: RouteInput<z.output<P>, z.output<Q>, z.input<B>>): FunctionTarget | undefined | Promise<FunctionTarget | undefined>;
   /**
    * A principal scoped to functions may call this route though it names no single function
    * (the handler narrows what it shows, e.g. to the caller's own invocations).
    */
   scopedMayList?: boolean;
   /** Changes are audited: which kind of resource, and its name when the route names one. */
-  audit?: { resource: string; name?(input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): string | undefined };
+  audit?: { resource: string; name?(input: RouteInput<z.output<P>, z.output<Q>, z.input<B>>): string | undefined };
   /** A path Koa matches instead of the template (HTTP triggers: `/t` and everything below). */
   match?: RegExp;
-  handler(ctx: ApiContext, input: RouteInput<z.output<P>, z.output<Q>, z.output<B>>): unknown;
+  handler(ctx: ApiContext, input: RouteInput<z.output<P>, z.output<Q>, z.input<B>>): unknown;
 }
 
 /** Declares a route, inferring its input types from its schemas. */

@@ -73,7 +73,8 @@ async function readInput(ctx: ApiContext, route: RouteSpec, bodyLimitBytes: numb
   let body: unknown;
   if (route.body) {
     const json = await readJson(ctx, bodyLimitBytes);
-    body = route.body.anyJson ? json : parseInput(route.body.schema, json, route.body.what);
+    if (!route.body.anyJson) parseInput(route.body.schema, json, route.body.what);
+    body = json;
   }
   return { params, query, body, principal };
 }

@@ -157,7 +157,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const routes = apiRoutes({
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),
-        tokens: platform.tokens, audit: platform.audit, policies: platform.policies,
+        tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
       });
       const app = createApp({ logger, routes, guard, bodyLimitBytes });
       served = routes;

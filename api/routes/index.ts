@@ -1,5 +1,6 @@
 import type { Logger } from '../../common/logger';
 import type { LabelLookup } from '../../modules/auth/authorize';
+import type { AuthPolicy } from '../../modules/auth/policy';
 import type { TokenService } from '../../modules/auth/tokens';
 import type { AliasService } from '../../modules/meta/aliases';
 import type { AuditService } from '../../modules/meta/audit';
@@ -37,6 +38,8 @@ export interface ApiRoutesDeps {
   bridgeStatus?: () => BridgeStatus;
   nodes: NodeService;
   tokens: TokenService;
+  /** The auth policy in force on this process (token defaults). */
+  authPolicy: () => AuthPolicy;
   audit: AuditService;
   policies: PolicyService;
   labelsOf: LabelLookup;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Principal } from '../../modules/auth/contract';
+import type { AuthPolicy } from '../../modules/auth/policy';
 import { createTokenSchema, tokenView, type TokenService } from '../../modules/auth/tokens';
 import { boolParam } from '../body';
 import { defineRoute, pathParam, queryParam, type RouteSpec } from '../route';
@@ -20,7 +21,7 @@ function principalView(principal: Principal) {
  * GET /v1/tokens[?includeRevoked=true], GET /v1/tokens/{id}, DELETE /v1/tokens/{id} (revokes:
  * every process refuses it within one change-feed poll). GET /v1/whoami: the caller itself.
  */
-export function tokenRoutes(deps: { tokens: TokenService }): RouteSpec[] {
+export function tokenRoutes(deps: { tokens: TokenService; authPolicy: () => AuthPolicy }): RouteSpec[] {
   const id = z.object({ id: pathParam('The token id') });
   return [
     defineRoute({
@@ -37,7 +38,7 @@ export function tokenRoutes(deps: { tokens: TokenService }): RouteSpec[] {
       responses: { 201: { description: 'Created: `token` is shown only here', schema: schemas.tokenCreatedSchema } },
       audit: { resource: 'token', name: ({ body }) => body?.name },
       async handler(ctx, { body, principal }) {
-        const { token, record } = await deps.tokens.create(body, principal!.id);
+        const { token, record } = await deps.tokens.create(body, principal!.id, deps.authPolicy().tokens);
         ctx.status = 201;
         ctx.set('Location', `/v1/tokens/${record.id}`);
         ctx.body = { token, ...tokenView(record) };

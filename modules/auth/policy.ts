@@ -21,6 +21,13 @@ export const authPolicySchema = z.object({
    * token stays a way back in. Turn off to accept only the module's credentials.
    */
   acceptPlatformTokens: z.boolean().default(true),
+  /** Token defaults for POST /v1/tokens. */
+  tokens: z.object({
+    /** The expiry of a token created without one (null: it never expires). */
+    expiresInDays: z.number().int().min(1).max(3650).nullable().default(null),
+    /** No new token may live longer than this (null: no limit, and tokens may never expire). */
+    maxLifetimeDays: z.number().int().min(1).max(3650).nullable().default(null),
+  }).strict().default({}),
   rateLimit: z.object({
     /** Each principal (token, JWT subject), on each process. */
     perPrincipal: rateLimit.default({ requestsPerSecond: 1000, burst: 2000 }),

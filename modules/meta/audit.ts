@@ -22,24 +22,8 @@ export interface AuditEntry {
   errorCode?: string;
 }
 
-/** One stored audit event as the API shows it: every field, `null` where absent. */
-export interface AuditEventView {
-  id: number;
-  /** ISO 8601, UTC. */
-  at: string;
-  principalId: string;
-  principalName: string;
-  role: string;
-  action: string;
-  method: string;
-  route: string;
-  resourceType: string;
-  resourceName: string | null;
-  requestId: string;
-  outcome: AuditOutcome;
-  status: number;
-  errorCode: string | null;
-}
+/** One stored audit event as the API shows it: every field, `null` where absent, `at` as ISO 8601 (UTC). */
+export type AuditEventView = Omit<AuditEventRecord, 'at'> & { at: string };
 
 export interface AuditPage {
   items: AuditEventView[];
@@ -179,20 +163,5 @@ export class AuditService {
 }
 
 function toView(row: AuditEventRecord): AuditEventView {
-  return {
-    id: row.id,
-    at: row.at.toISOString(),
-    principalId: row.principalId,
-    principalName: row.principalName,
-    role: row.role,
-    action: row.action,
-    method: row.method,
-    route: row.route,
-    resourceType: row.resourceType,
-    resourceName: row.resourceName ?? null,
-    requestId: row.requestId,
-    outcome: row.outcome,
-    status: row.status,
-    errorCode: row.errorCode ?? null,
-  };
+  return { ...row, at: row.at.toISOString(), resourceName: row.resourceName ?? null, errorCode: row.errorCode ?? null };
 }

@@ -57,7 +57,7 @@ export class Invoker {
   async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
     const handle = await this.start(functionName, event, 'sync', options);
     const view = await this.awaitRecord(handle);
-    return options.alias === undefined ? view : { ...view, alias: options.alias };
+    return { ...view, ...(options.alias !== undefined ? { alias: options.alias } : {}), ...(options.caller !== undefined ? { caller: options.caller } : {}) };
   }
 
   /** Starts the invocation and returns its id at once (the first one's, for a repeated idempotency key). */

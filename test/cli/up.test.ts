@@ -39,7 +39,7 @@ describe('pyfaas up', () => {
       const cameUp = await eventually(async () => up.output().includes('PyFaaS is up'), 90_000);
       if (!cameUp) throw new Error(`pyfaas up did not come up within 90 s; its output:\n${up.output()}`);
       expect(await eventually(async () => /admin token \(shown once/.test(up.output()), 10_000)).toBe(true);
-      const [, file, token] = /admin token \(shown once; also in (\S+), mode 0600\): (pyf_\S+)/.exec(up.output())!;
+      const [, file, token] = /admin token \(shown once; also in (\S+), mode 0600\): (pyf_[A-Za-z0-9_]+)/.exec(up.output())!;
       expect(file).toBe(path.join(dataDir, 'admin-token'));
       expect(readFileSync(file, 'utf8').trim()).toBe(token);
       expect(statSync(file).mode & 0o777).toBe(0o600);

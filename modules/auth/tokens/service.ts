@@ -83,6 +83,14 @@ export const createTokenSchema = z
 
 export type CreateTokenInput = z.output<typeof createTokenSchema>;
 
+/** The auth policy's `tokens` settings. */
+export interface TokenDefaults {
+  /** The expiry of a token created without one. */
+  expiresInDays?: number | null;
+  /** No token may live longer (nor forever). */
+  maxLifetimeDays?: number | null;
+}
+
 /** What `ensure` writes beside the token's own value. */
 export interface EnsureTokenFields {
   name: string;
@@ -117,9 +125,16 @@ export class TokenService {
     private readonly changes: ChangeFeed,
   ) {}
 
-  /** Makes a token from a request body. Throws InputError naming every bad field. */
-  async create(input: unknown, createdBy: string): Promise<{ token: string; record: TokenRecord }> {
+  /**
+   * Makes a token from a request body, under the auth policy's token defaults (an expiry for
+   * tokens that name none; a longest lifetime). Throws InputError naming every bad field.
+   */
+  async create(input: unknown, createdBy: string, defaults: TokenDefaults = {}): Promise<{ token: string; record: TokenRecord }> {
     const parsed = parseInput(createTokenSchema, input, 'token');
+    if (!parsed.expiresAt && defaults.expiresInDays) parsed.expiresAt = new Date(Date.now() + defaults.expiresInDays * DAY_MS);
+    if (defaults.maxLifetimeDays && (!parsed.expiresAt || parsed.expiresAt.getTime() > Date.now() + defaults.maxLifetimeDays * DAY_MS)) {
+      throw new InputError(`Invalid token: the auth policy allows tokens of at most ${defaults.maxLifetimeDays} days; give expiresInDays or expiresAt within it.`);
+    }
     const token = generateToken();
     const em = this.store.em();
     const record = em.create(TokenSchema, {
