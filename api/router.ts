@@ -26,9 +26,10 @@ export interface RouterDeps {
 
 /**
  * Builds the Koa router from the route table. For each request, in order: authenticate (401
- * before any body is read), rate limit (429), check the permission (403), read and validate
- * params, query and body (400/413), check the function scope (403), run the handler, and
- * audit the outcome of every route that declares `audit` (denials included).
+ * before any body is read; refused credentials count against the client address's rate),
+ * rate limit (429), check the permission (403), read and validate params, query and body
+ * (400/413), check the function scope (403), run the handler, and audit the outcome of every
+ * route that declares `audit` (denials included).
  */
 export function buildRouter(routes: RouteSpec[], deps: RouterDeps): Router<ApiState> {
   const router = new Router<ApiState>();
@@ -45,7 +46,13 @@ function routeMiddleware(route: RouteSpec, deps: RouterDeps) {
     let principal: Principal | undefined;
     let input: RouteInput<any, any, any> | undefined;
     try {
-      principal = route.access === 'public' ? await guard.authenticate(ctx).catch(() => undefined) : await guard.authenticate(ctx);
+      principal = await guard.authenticate(ctx).catch((err: unknown) => {
+        // A refused credential counts against the client address's anonymous rate, so
+        // spraying made-up tokens is limited like any anonymous caller.
+        if (route.access === 'public') return undefined; // admitted below as anonymous
+        guard.admit(ctx, undefined);
+        throw err;
+      });
       ctx.state.principal = principal;
       guard.admit(ctx, principal);
       if (route.access !== 'public') {
@@ -82,7 +89,8 @@ async function readInput(ctx: ApiContext, route: RouteSpec, bodyLimitBytes: numb
 function auditEntry(ctx: ApiContext, route: RouteSpec, principal: Principal, input: RouteInput<any, any, any> | undefined, err: unknown): AuditEntry {
   const failed = err !== undefined;
   const status = failed ? (isPyFaaSError(err) ? err.status : 500) : ctx.status;
-  const name = input ? route.audit?.name?.(input) : (ctx.params as Record<string, string> | undefined)?.name;
+  // Refused before its input was read (403): the path still names what it was aimed at.
+  const name = route.audit?.name?.(input ?? { params: ctx.params ?? {}, query: ctx.query, body: undefined, principal });
   return {
     principal,
     action: route.access,

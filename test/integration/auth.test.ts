@@ -249,6 +249,27 @@ describe('auth over the HTTP API (meta store: sqlite)', () => {
     });
   });
 
+  describe('rate limits on refused credentials', () => {
+    it('counts made-up tokens against the client address, so spraying them ends in 429', async () => {
+      const limited = await pyfaas.request('PUT', '/v1/policies/auth', { rateLimit: { anonymousPerAddress: { requestsPerSecond: 1, burst: 5 } } });
+      expect(limited.status).toBe(200);
+      try {
+        const statuses: number[] = [];
+        const refused = await eventually(async () => {
+          const answer = await pyfaas.request('GET', '/v1/functions', undefined, bearer(generateToken()));
+          statuses.push(answer.status);
+          return answer.status === 429 && answer.body.error.code === 'RATE_LIMITED';
+        }, 5000, 10);
+        expect(refused).toBe(true);
+        expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(5);
+        // The admin, a principal, is not limited by its address.
+        expect((await pyfaas.request('GET', '/v1/functions')).status).toBe(200);
+      } finally {
+        expect((await pyfaas.request('PUT', '/v1/policies/auth', {})).status).toBe(200);
+      }
+    });
+  });
+
   describe('audit', () => {
     it('lists changes and denials newest first, filters and pages them, and leaves invocations out', async () => {
       const newestBefore = (await pyfaas.request('GET', '/v1/audit?limit=1')).body.items[0]?.id ?? 0;
