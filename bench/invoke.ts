@@ -24,11 +24,11 @@ import { provision } from '../infra/provision';
 import { startStack } from '../infra/stack';
 import { python3Path } from '../modules/runtime/interpreters';
 import { PYTHON_SHIM_DIR } from '../modules/runtime/python/launch';
-import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
 import { generateToken } from '../modules/auth/tokens';
 import { startPyFaaS } from '../process/serve';
 import { option, pad, percentile, round, runBenchmark, spawnTime, throughput, timeSequential } from './stats';
 import { serveWithoutAuth } from './without-auth';
+import { sandboxedSpawnTime } from './sandboxed-spawn';
 
 const REQUESTS = option('requests', 300);
 const SECONDS = option('seconds', 30);
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     }
     await patch({ module: 'kpa', params: {} });
     const launch = { command: python3Path(), args: ['-c', 'pass'], env: {} };
-    const sandboxedPython = spawnTime(bwrapPath(), sandboxArgs({ functionName: 'bench', version: 1, codeDir: PYTHON_SHIM_DIR, env: {}, memoryMb: 128, allowNetwork: false, shimDir: PYTHON_SHIM_DIR, launch }), 15);
+    const sandboxedPython = sandboxedSpawnTime({ functionName: 'bench', version: 1, codeDir: PYTHON_SHIM_DIR, env: {}, memoryMb: 128, allowNetwork: false, shimDir: PYTHON_SHIM_DIR, launch }, 15);
 
     logger.info(`async throughput: ${SECONDS} s each, ${WINDOW} in flight`);
     const bareRate = await throughput(async () => (await client.workflow.start('pingWorker', { taskQueue: 'bench', workflowId: `bare-${randomUUID()}`, args: ['x'], requestEagerStart: true })).result(), WINDOW, SECONDS);

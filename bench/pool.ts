@@ -15,7 +15,7 @@ import { parsePythonHandler, PYTHON_SHIM_DIR, pythonLaunch } from '../modules/ru
 import type { FunctionVersionSpec } from '../modules/worker/contract';
 import { Instance, type ExecutableRuntime } from '../modules/worker/instance';
 import { limitMode } from '../modules/worker/limits';
-import { bwrapPath, sandboxArgs } from '../modules/worker/sandbox';
+import { sandboxedSpawnTime } from './sandboxed-spawn';
 import { option, percentile, round, spawnTime } from './stats';
 
 interface Runtime {
@@ -68,7 +68,7 @@ async function measure(runtime: Runtime, codeDir: string, starts: number, invoke
   };
   const bare = spawnTime(runtime.interpreter, runtime.emptyProgram, starts);
   const launch = { command: runtime.interpreter, args: runtime.emptyProgram, env: {} };
-  const sandboxed = spawnTime(bwrapPath(), sandboxArgs({ ...spec, shimDir: runtime.module.shimDir, launch }), starts);
+  const sandboxed = sandboxedSpawnTime({ ...spec, shimDir: runtime.module.shimDir, launch }, starts);
 
   const startTimes: number[] = [];
   let instance: Instance | undefined;

@@ -4,10 +4,11 @@ import { SetupError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { assertPortsFree } from '../infra/ports';
-import { step } from '../infra/progress';
 import { provision } from '../infra/provision';
-import { startStack, type RunningStack } from '../infra/stack';
-import { isAlive, killGroup, ManagedProcess, sleep } from '../infra/services/managed-process';
+import { isAlive, killGroup, ManagedProcess } from '../infra/services/managed-process';
+import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
+import { stackServices, type StackServices } from '../infra/services/supervised-stack';
+import { removeServicesStatus, writeServicesStatus } from '../infra/services/supervised-status';
 import { ADMIN_TOKEN_FILE } from '../modules/auth/tokens/bootstrap';
 
 interface LockFile {
@@ -65,8 +66,11 @@ async function readyzOk(url: string): Promise<boolean> {
 
 /**
  * `pyfaas up`: provisions, starts Temporal, Kafka (and PostgreSQL when asked), then the
- * PyFaaS process in the `all` role; waits for /readyz; on SIGINT/SIGTERM (or when a
- * service dies) stops everything in reverse order. Resolves with the exit code.
+ * PyFaaS process in the `all` role; waits for /readyz. A service that dies is restarted
+ * with backoff while the others keep running (see `SupervisedGroup`); each service's state
+ * is kept in `run/services.json` for /readyz. On SIGINT/SIGTERM, or once one service failed
+ * too often, stops everything in reverse order. Resolves with the exit code; throws a
+ * SetupError naming the service when it gave up.
  */
 export async function up(config: Config, logger: Logger): Promise<number> {
   const { stack: ports } = config;
@@ -85,24 +89,25 @@ export async function up(config: Config, logger: Logger): Promise<number> {
 
   takeLock(config, logger);
   const tokenExisted = existsSync(path.join(config.dataDir, ADMIN_TOKEN_FILE));
-  let stack: RunningStack | undefined;
-  let pyfaas: ManagedProcess | undefined;
-  let stopping = false;
+  let group: SupervisedGroup | undefined;
+  /** Children to kill should this supervisor die: the group's, plus a PyFaaS process not yet healthy. */
+  const recordChildren = (extra: number[] = []) =>
+    writeLock(config, { pid: process.pid, apiUrl: apiUrlOf(config), children: [...(group?.pids() ?? []), ...extra] });
   const stopAll = async () => {
-    stopping = true;
-    if (pyfaas) await step(logger, 'stop-pyfaas', 'stopping the PyFaaS process', () => pyfaas!.stop());
-    await stack?.stop();
+    await group?.stop();
     rmSync(lockPath(config), { force: true });
+    removeServicesStatus(config.dataDir);
   };
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => resolve(signal));
   });
 
+  let stack: StackServices | undefined;
   try {
     const starting = (async () => {
       await assertPortsFree(portNames, (name) => `set ${envFor[name]} to another port`);
       const provisioned = await provision(config.dataDir, { postgres: ports.postgres, bubblewrap: true }, logger);
-      stack = await startStack(
+      const services = stackServices(
         {
           stateDir: path.join(config.dataDir, 'stack'),
           host: '127.0.0.1',
@@ -113,23 +118,45 @@ export async function up(config: Config, logger: Logger): Promise<number> {
         provisioned,
         logger,
       );
+      stack = services;
       const env: NodeJS.ProcessEnv = {
         ...process.env,
         PYFAAS_ROLE: 'all',
         PYFAAS_DATA_DIR: config.dataDir,
-        PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress,
-        PYFAAS_KAFKA_BROKERS: stack.kafkaBrokers?.join(','),
+        PYFAAS_TEMPORAL_ADDRESS: services.temporalAddress,
+        PYFAAS_KAFKA_BROKERS: services.kafkaBrokers?.join(','),
         PYFAAS_API_HOST: config.api.host,
         PYFAAS_API_PORT: String(config.api.port),
-        PYFAAS_DATABASE_URL: stack.postgresUrl ?? config.database.url,
+        PYFAAS_DATABASE_URL: services.postgresUrl ?? config.database.url,
       };
-      const started = ManagedProcess.start(
-        { name: 'pyfaas', command: process.execPath, args: [path.join(__dirname, 'pyfaas.js'), 'serve'], env, logFile: path.join(stack.logDir, 'pyfaas.log') },
+      const pyfaasSpec: ServiceSpec = {
+        name: 'pyfaas',
+        what: `starting PyFaaS (role all) on ${apiUrlOf(config)}`,
+        async start(signal) {
+          const started = ManagedProcess.start(
+            { name: 'pyfaas', command: process.execPath, args: [path.join(__dirname, 'pyfaas.js'), 'serve'], env, logFile: path.join(services.logDir, 'pyfaas.log') },
+            logger,
+          );
+          recordChildren(started.pid ? [started.pid] : []);
+          // Ctrl-C while it starts: stop it rather than wait out the health deadline.
+          const abort = () => void started.stop();
+          signal.addEventListener('abort', abort, { once: true });
+          try {
+            await started.waitUntilHealthy(() => readyzOk(apiUrlOf(config)), 60_000);
+          } finally {
+            signal.removeEventListener('abort', abort);
+          }
+          return started;
+        },
+      };
+      group = new SupervisedGroup([...services.specs, pyfaasSpec], {
         logger,
-      );
-      pyfaas = started;
-      writeLock(config, { pid: process.pid, apiUrl: apiUrlOf(config), children: [...stack.services, started].map((s) => s.pid ?? 0).filter(Boolean) });
-      await step(logger, 'pyfaas', `starting PyFaaS (role all) on ${apiUrlOf(config)}`, () => started.waitUntilHealthy(() => readyzOk(apiUrlOf(config)), 60_000));
+        onChange: (statuses) => {
+          writeServicesStatus(config.dataDir, { supervisorPid: process.pid, updatedAt: new Date().toISOString(), services: statuses });
+          recordChildren();
+        },
+      });
+      await group.start();
     })();
     const first = await Promise.race([starting.then(() => 'started' as const), signalled]);
     if (first !== 'started') {
@@ -143,21 +170,17 @@ export async function up(config: Config, logger: Logger): Promise<number> {
     throw err;
   }
 
-  const running = [...stack!.services, pyfaas!];
   logger.info(
     { api: apiUrlOf(config), temporalUi: `http://127.0.0.1:${ports.temporalUiPort}`, temporal: stack!.temporalAddress, kafka: stack!.kafkaBrokers, logs: stack!.logDir },
     `PyFaaS is up — API ${apiUrlOf(config)}  ·  Temporal UI http://127.0.0.1:${ports.temporalUiPort}  ·  Ctrl-C stops everything`,
   );
   logger.info(adminTokenNotice(config, tokenExisted));
-  const died = Promise.race(running.map((service) => service.exited.then(() => service)));
-  const outcome = await Promise.race([signalled, died]);
+  const outcome = await Promise.race([signalled, group!.gaveUp]);
   if (typeof outcome === 'string') {
     logger.info({ signal: outcome }, 'stopping the stack');
     await stopAll();
     return 0;
   }
-  if (!stopping) logger.error({ service: outcome.name, log: outcome.options.logFile }, `${outcome.name} exited unexpectedly; stopping the stack. Last lines:\n${outcome.logTail()}`);
-  await sleep(0);
   await stopAll();
-  return 1;
+  throw new SetupError(`${outcome.sentence}; stopped the stack.`);
 }

@@ -44,6 +44,10 @@ const schema = z
       /** How often the bridge reads the Kafka triggers again (changes made in this process apply at once). */
       refreshMs: positiveInt.default(5000),
     }).default({}),
+    payloads: z.object({
+      /** Large payloads (events, results) are removed this long after they were last written: longer than any invocation lives. */
+      retentionMs: positiveInt.default(24 * 60 * 60_000),
+    }).default({}),
     pool: z.object({
       /** A warm instance idle this long is stopped (unless the scaler keeps it). */
       idleTimeoutMs: positiveInt.default(10 * 60_000),
@@ -103,6 +107,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_ADMIN_TOKEN: 'auth.adminToken',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
+  PYFAAS_PAYLOAD_RETENTION_MS: 'payloads.retentionMs',
   PYFAAS_PLACEMENT: 'worker.placement',
   PYFAAS_NODE_CAPACITY: 'worker.capacity',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',

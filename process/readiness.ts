@@ -4,6 +4,8 @@ export interface CheckReport {
   status: CheckStatus;
   latencyMs: number;
   error?: string;
+  /** What a check that returned a `CheckOutcome` adds (e.g. each supervised service's state). */
+  detail?: Record<string, unknown>;
 }
 
 export interface ReadinessReport {
@@ -11,8 +13,22 @@ export interface ReadinessReport {
   checks: Record<string, CheckReport>;
 }
 
-/** A dependency check: resolves when the dependency answers, throws when it does not. */
+/**
+ * A dependency check: resolves when the dependency answers, throws when it does not. What
+ * it resolves with is ignored unless it is a `CheckOutcome`.
+ */
 export type Check = () => Promise<unknown>;
+
+/**
+ * What a check resolves with to report details, and to fail with them: the report then
+ * carries `detail`, and `error` (when set) fails the check as a throw would.
+ */
+export class CheckOutcome {
+  constructor(
+    readonly detail: Record<string, unknown>,
+    readonly error?: string,
+  ) {}
+}
 
 /**
  * Runs every dependency check at once, each bounded by a timeout, and reports each as
@@ -38,8 +54,10 @@ export class Readiness {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
       });
-      await Promise.race([check(), timeout]);
-      return { status: 'ok', latencyMs: elapsed(started) };
+      const outcome = await Promise.race([check(), timeout]);
+      if (!(outcome instanceof CheckOutcome)) return { status: 'ok', latencyMs: elapsed(started) };
+      const { error, detail } = outcome;
+      return error === undefined ? { status: 'ok', latencyMs: elapsed(started), detail } : { status: 'failed', latencyMs: elapsed(started), error, detail };
     } catch (err) {
       return { status: 'failed', latencyMs: elapsed(started), error: (err as Error).message };
     } finally {

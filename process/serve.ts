@@ -19,12 +19,14 @@ import { createBridge } from './bridge';
 import { KafkaHealth } from './kafka-health';
 import { openPlatform, type Platform } from './platform';
 import { Readiness } from './readiness';
+import { supervisedServicesChecks } from './supervised-services';
 import { nodeTaskQueue } from '../activities/placement';
 import { startNodeHeartbeat } from './node-heartbeat';
 import { createNodeWorker, createPyFaaSWorker } from './worker';
 import { AuthGate } from '../modules/auth/gate';
 import { AUTH_POLICY } from '../modules/auth/policy';
 import { ensureAdminToken } from '../modules/auth/tokens';
+import { startPayloadRetention } from '../modules/task/retention';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -76,6 +78,9 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
     closers.push(async () => platform.changes.close());
+    // Every role may store payloads; sweeping the same folder from several processes is safe.
+    const retention = startPayloadRetention({ store: platform.payloads, logger, retentionMs: config.payloads.retentionMs });
+    closers.push(() => retention.stop());
 
     let client: Client;
     let native: NativeConnection | undefined;
@@ -147,6 +152,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         temporal: () => client.workflowService.getSystemInfo({}),
         kafka: () => kafkaHealth.check(),
         database: () => platform.meta.ping(),
+        ...supervisedServicesChecks(config.dataDir),
       });
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;

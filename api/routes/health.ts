@@ -16,7 +16,7 @@ export function healthRoutes(readiness: Readiness): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/readyz', access: 'public', tag: 'Health', summary: 'Readiness of Temporal, Kafka and the database (details with a token)',
+      method: 'get', path: '/readyz', access: 'public', tag: 'Health', summary: 'Readiness of Temporal, Kafka, the database and, under npm start, the supervised services (details with a token)',
       responses: { 200: { description: 'Ready', schema: schemas.readinessSchema }, 503: { description: 'A dependency failed', schema: schemas.readinessSchema } },
       async handler(ctx, { principal }) {
         const report = await readiness.report();

@@ -7,6 +7,8 @@ export const checkReportSchema = z
     status: z.enum(['ok', 'failed']),
     latencyMs: z.number().min(0),
     error: z.string().optional(),
+    /** The `services` check (under `npm start`): each supervised service's state, pid, restarts and last exit. */
+    detail: z.record(z.unknown()).optional(),
   })
   .describe('One dependency check');
 

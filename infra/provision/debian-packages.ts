@@ -8,6 +8,28 @@ export interface DebianPackage {
   name: string;
   /** True when the package's programs are already usable. */
   present: () => boolean;
+  /** Packages installed along with this one (the sandbox's helpers come with bubblewrap). */
+  with?: DebianPackage[];
+}
+
+/** User-mode networking for functions that allow network (modules/worker/network-slirp.ts). */
+export const SLIRP4NETNS_PACKAGE: DebianPackage = {
+  name: 'slirp4netns',
+  present: () => findExecutable('slirp4netns') !== undefined,
+};
+
+/** libseccomp's binding for the system CPython: compiles the sandbox's seccomp filter (modules/worker/seccomp-filter.ts). */
+export const SECCOMP_PACKAGE: DebianPackage = {
+  name: 'python3-seccomp',
+  present: () => readdirSafe('/usr/lib/python3/dist-packages').some((name) => /^seccomp\..*\.so$/.test(name)),
+};
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 export const POSTGRES_PACKAGE: DebianPackage = {
@@ -18,6 +40,7 @@ export const POSTGRES_PACKAGE: DebianPackage = {
 export const BUBBLEWRAP_PACKAGE: DebianPackage = {
   name: 'bubblewrap',
   present: () => findExecutable('bwrap') !== undefined,
+  with: [SLIRP4NETNS_PACKAGE, SECCOMP_PACKAGE],
 };
 
 /** pip for the system CPython: installs the dependencies of Python functions. */
@@ -45,9 +68,10 @@ export function findPostgresBinDir(): string | undefined {
  * Throws SetupError when not root (naming the command to run) or when apt fails.
  */
 export async function ensureDebianPackages(packages: DebianPackage[], logger: Logger): Promise<void> {
-  const missing = packages.filter((pkg) => !pkg.present());
+  const all = [...new Set(packages.flatMap((pkg) => [pkg, ...(pkg.with ?? [])]))];
+  const missing = all.filter((pkg) => !pkg.present());
   if (missing.length === 0) {
-    logger.info({ step: 'debian-packages' }, `debian-packages: ${packages.map((p) => p.name).join(', ')} already installed`);
+    logger.info({ step: 'debian-packages' }, `debian-packages: ${all.map((p) => p.name).join(', ')} already installed`);
     return;
   }
   const names = missing.map((pkg) => pkg.name);

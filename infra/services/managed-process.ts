@@ -23,9 +23,16 @@ export interface ManagedProcessOptions {
  * process group, its output appended to a log file. Stopping sends SIGTERM to the group and
  * SIGKILL after a grace period, so nothing it spawned is left behind.
  */
+/** How a process ended: its exit code, or the signal that killed it (both null while it runs). */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export class ManagedProcess {
   readonly exited: Promise<number | null>;
   private exitCode: number | null | undefined;
+  private exitSignal: NodeJS.Signals | null = null;
   private readonly child: ChildProcess;
 
   private constructor(
@@ -49,6 +56,7 @@ export class ManagedProcess {
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitCode = code ?? (signal ? null : code);
+        this.exitSignal = signal;
         resolve(this.exitCode);
       });
       this.child.once('error', (err) => {
@@ -73,6 +81,11 @@ export class ManagedProcess {
 
   get running(): boolean {
     return this.exitCode === undefined;
+  }
+
+  /** How the process ended; undefined while it runs. */
+  get exit(): ProcessExit | undefined {
+    return this.exitCode === undefined ? undefined : { code: this.exitCode, signal: this.exitSignal };
   }
 
   /** The last lines of the service's log, for error messages. */

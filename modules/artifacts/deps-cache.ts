@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { runCommand, tail, type RunOptions } from '../../infra/command';
+import { tail } from '../../infra/command';
+import { runInstallSandbox, type InstallSandboxSpec } from '../runtime/install-sandbox';
 import type { DependencyReport } from '../runtime/contract';
 import { buildDirectory, copyDirectory } from './directories';
 
@@ -45,11 +46,11 @@ export async function installThroughCache(install: CachedInstall): Promise<Depen
 }
 
 /**
- * Runs a package installer with INSTALL_TIMEOUT_MS. Throws InputError with the installer's
- * last lines when it exits non-zero (the code asked for something that cannot be installed),
- * and SetupError when it cannot start or runs out of time (the host or the network is at fault).
+ * Runs a package installer inside the install sandbox (install-sandbox.ts) with
+ * INSTALL_TIMEOUT_MS. Throws InputError with its last lines when it exits non-zero,
+ * SetupError when the sandbox cannot start or the installer runs out of time.
  */
-export async function runInstaller(label: string, command: string, args: string[], options: RunOptions): Promise<void> {
-  const result = await runCommand(command, args, { timeoutMs: INSTALL_TIMEOUT_MS, ...options });
+export async function runSandboxedInstaller(label: string, spec: InstallSandboxSpec): Promise<void> {
+  const result = await runInstallSandbox({ timeoutMs: INSTALL_TIMEOUT_MS, ...spec });
   if (result.code !== 0) throw new InputError(`${label} failed:\n${tail(result.output, 12)}`);
 }

@@ -15,7 +15,12 @@ export class ProtocolError extends Error {
 }
 
 export function encodeFrame(message: unknown): Buffer {
-  const body = Buffer.from(JSON.stringify(message), 'utf8');
+  return encodeTextFrame(JSON.stringify(message));
+}
+
+/** A frame of already-encoded JSON. Throws ProtocolError over MAX_FRAME_BYTES. */
+export function encodeTextFrame(json: string): Buffer {
+  const body = Buffer.from(json, 'utf8');
   if (body.length > MAX_FRAME_BYTES) throw new ProtocolError(`A frame of ${body.length} bytes exceeds the ${MAX_FRAME_BYTES}-byte limit.`);
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header.writeUInt32BE(body.length, 0);
@@ -80,7 +85,18 @@ export interface InvokeMessage {
   type: 'invoke';
   id: number;
   event: unknown;
-  context: { invocationId: string; functionName: string; version: number; memoryMb: number; deadlineMs: number };
+  context: InvokeContext;
+}
+
+export type InvokeContext = { invocationId: string; functionName: string; version: number; memoryMb: number; deadlineMs: number };
+
+/**
+ * An invoke frame around an event already encoded (and checked) as JSON, so a large event
+ * is serialized once. `type` and `id` come first: a shim that cannot decode the frame
+ * still finds the id in its first bytes and answers that request with an error.
+ */
+export function encodeInvokeFrame(id: number, context: InvokeContext, eventJson: string): Buffer {
+  return encodeTextFrame(`{"type":"invoke","id":${id},"context":${JSON.stringify(context)},"event":${eventJson}}`);
 }
 
 export interface ShimError {
@@ -95,11 +111,14 @@ export type ShimMessage =
   | { type: 'init_error'; error: ShimError }
   | {
       type: 'result';
-      id: number;
+      /** null when the shim could not decode the request (so not its id either): it answers the one pending. */
+      id: number | null;
       ok: boolean;
       result?: unknown;
       error?: ShimError;
       logs: { stdout: string; stderr: string; truncated: boolean };
+      /** The shim could not restore its writable filesystems after the invocation: do not reuse the instance. */
+      retire?: boolean;
     };
 
 /** Narrows a decoded frame to a ShimMessage; throws ProtocolError for anything else. */

@@ -9,6 +9,8 @@ import { InputError, NotFoundError } from '../../common/errors';
  */
 export const INLINE_PAYLOAD_LIMIT = 256 * 1024;
 const REF = /^sha256:[0-9a-f]{64}$/;
+/** The files the store writes: payloads and put()'s temp files (nothing else in its folder is touched). */
+const PAYLOAD_FILE = /^[0-9a-f]{64}\.json(\.[0-9a-f-]{36}\.tmp)?$/;
 
 /** Content-addressed JSON documents on disk (shared by the API and workers of one data dir). */
 export class PayloadStore {
@@ -43,6 +45,34 @@ export class PayloadStore {
     const json = JSON.stringify(value);
     if (Buffer.byteLength(json) <= INLINE_PAYLOAD_LIMIT) return { value };
     return { ref: await this.put(json) };
+  }
+
+  /**
+   * Removes payloads last written more than `olderThanMs` ago (by mtime: put() rewrites a
+   * payload, so storing it again keeps it), and temp files a crashed put() left. The store
+   * does not know which invocations still need a payload, so `olderThanMs` must exceed the
+   * longest an invocation can live (its retries and queueing included). Safe to run from
+   * several processes at once: a file another sweep removed first is skipped.
+   */
+  async sweep(olderThanMs: number, now = Date.now()): Promise<{ removed: number; kept: number }> {
+    const cutoff = now - olderThanMs;
+    let removed = 0;
+    let kept = 0;
+    for (const name of await fs.readdir(this.root)) {
+      if (!PAYLOAD_FILE.test(name)) continue;
+      const file = path.join(this.root, name);
+      try {
+        if ((await fs.lstat(file)).mtimeMs >= cutoff) {
+          kept += 1;
+          continue;
+        }
+        await fs.unlink(file);
+        removed += 1;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    return { removed, kept };
   }
 
   private fileOf(hash: string): string {

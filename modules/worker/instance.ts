@@ -6,10 +6,13 @@ import type { Readable, Writable } from 'node:stream';
 import { FunctionLoadError, InputError, LimitExceededError, SetupError, UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { LaunchSpec, RuntimeModule } from '../runtime/contract';
-import { asShimMessage, encodeFrame, FrameReader, ProtocolError, type InvokeMessage, type ShimMessage } from '../runtime/protocol';
+import { asShimMessage, encodeInvokeFrame, FrameReader, ProtocolError, type InvokeContext, type ShimMessage } from '../runtime/protocol';
+import { LeftoverCheck } from './cleanup-check';
 import type { CapturedLogs, FunctionError, FunctionVersionSpec, InvocationOutcome, InvocationRequest } from './contract';
+import { DEFAULT_EVENT_LIMITS, encodeEvent, type EventLimits } from './event-limits';
 import { createInstanceLimits, type ExitInfo, type InstanceLimits } from './limits';
-import { bwrapPath, sandboxArgs } from './sandbox';
+import { startFunctionNetwork, type FunctionNetwork } from './network-slirp';
+import { sandboxCommand } from './sandbox';
 
 /** The part of a runtime module the execution layer uses. */
 export type ExecutableRuntime = Pick<RuntimeModule, 'id' | 'shimDir' | 'parseHandler' | 'launch'>;
@@ -25,6 +28,8 @@ export interface InstanceOptions {
   maxPids?: number;
   /** `rlimit` skips cgroups even where they work. Default `auto`. */
   limits?: 'auto' | 'rlimit';
+  /** Deepest and largest event passed to the shim; beyond them invoke() throws LimitExceededError. Default DEFAULT_EVENT_LIMITS. */
+  eventLimits?: EventLimits;
 }
 
 export type InstanceState = 'new' | 'starting' | 'idle' | 'busy' | 'dead';
@@ -80,6 +85,9 @@ export class Instance {
   private child: ChildProcess | undefined;
   private launch: LaunchSpec | undefined;
   private limits: InstanceLimits | undefined;
+  /** The instance's own network namespace with user-mode networking (allowNetwork only). */
+  private network: FunctionNetwork | undefined;
+  private leftovers: LeftoverCheck | undefined;
   private readonly log: Logger;
   private readonly tail = new LogTail();
   private sequence = 0;
@@ -119,9 +127,9 @@ export class Instance {
     const { spec, runtime } = this.options;
     try {
       const launch = runtime.launch(runtime.parseHandler(spec.handler), { memoryMb: spec.memoryMb });
-      const args = sandboxArgs({ ...spec, shimDir: runtime.shimDir, launch });
-      const bwrap = bwrapPath();
       this.launch = launch;
+      this.network = spec.allowNetwork ? await startFunctionNetwork({ instanceId: this.id, logger: this.log }) : undefined;
+      const { command, args } = sandboxCommand({ ...spec, shimDir: runtime.shimDir, launch, netnsPath: this.network?.netnsPath });
       this.limits = createInstanceLimits({
         instanceId: this.id,
         memoryMb: spec.memoryMb,
@@ -130,7 +138,7 @@ export class Instance {
         logger: this.log,
         use: this.options.limits,
       });
-      const wrapped = this.limits.wrap(bwrap, args);
+      const wrapped = this.limits.wrap(command, args);
       const ready = new Promise<void>((resolve, reject) => (this.starting = { ready: resolve, fail: reject }));
       this.spawnProcess(wrapped.command, wrapped.args);
       const timeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -143,6 +151,14 @@ export class Instance {
       throw err;
     }
     this.starting = undefined;
+    this.limits!.ready(); // the start's CPU boost ends
+    this.leftovers = LeftoverCheck.create({ instanceId: this.id, mode: this.limits!.mode, sandboxPid: () => this.interpreterPid() });
+    try {
+      this.leftovers.recordBase();
+    } catch (err) {
+      await this.kill();
+      throw new FunctionLoadError(`The instance of ${this.spec.functionName} v${this.spec.version} could not be inspected after start: ${(err as Error).message}.`);
+    }
     this.stateNow = 'idle';
     this.lastUsedAt = Date.now();
     this.log.debug({ pid: this.pid, limits: this.limits?.mode }, 'instance ready');
@@ -151,30 +167,30 @@ export class Instance {
   /**
    * Runs one invocation. Resolves for every way it can end: a result or a function error
    * (the instance stays usable), a timeout or cancellation (the instance is killed), a
-   * crash. Throws only when the instance is not idle, or for an event that is not JSON
-   * (InputError) or over the frame limit (LimitExceededError); the instance stays idle then.
+   * crash. Throws only when the instance is not idle, for an event that is not JSON
+   * (InputError), or one nested deeper or larger than the event limits (LimitExceededError,
+   * code LIMIT_EXCEEDED: not retried, as the same event would fail again). A refused event
+   * never reaches the shim, and the instance stays idle.
    */
   async invoke(request: InvocationRequest, timeoutMs: number, signal?: AbortSignal): Promise<InvocationOutcome> {
     if (this.stateNow !== 'idle') throw new Error(`Instance ${this.id} cannot take an invocation while ${this.stateNow}.`);
     const id = ++this.sequence;
-    const message: InvokeMessage = {
-      type: 'invoke',
-      id,
-      event: request.event,
-      context: {
-        invocationId: request.invocationId,
-        functionName: this.spec.functionName,
-        version: this.spec.version,
-        memoryMb: this.spec.memoryMb,
-        deadlineMs: Date.now() + timeoutMs,
-      },
+    const context: InvokeContext = {
+      invocationId: request.invocationId,
+      functionName: this.spec.functionName,
+      version: this.spec.version,
+      memoryMb: this.spec.memoryMb,
+      deadlineMs: Date.now() + timeoutMs,
     };
     let frame: Buffer;
     try {
-      frame = encodeFrame(message);
+      frame = encodeInvokeFrame(id, context, encodeEvent(request.event, this.options.eventLimits ?? DEFAULT_EVENT_LIMITS));
     } catch (err) {
-      if (err instanceof ProtocolError) throw new LimitExceededError(`The event of invocation ${request.invocationId} is too large to pass inline: ${err.message}`);
-      throw new InputError(`The event of invocation ${request.invocationId} cannot be sent as JSON: ${(err as Error).message}`);
+      const reason = (err as Error).message;
+      if (err instanceof LimitExceededError) throw new LimitExceededError(`The event of invocation ${request.invocationId} was refused: ${reason}`, err.details);
+      if (err instanceof ProtocolError) throw new LimitExceededError(`The event of invocation ${request.invocationId} is too large to pass inline: ${reason}`);
+      if (err instanceof InputError) throw new InputError(`The event of invocation ${request.invocationId} cannot be sent: ${reason}`);
+      throw err;
     }
     this.stateNow = 'busy';
     const started = performance.now();
@@ -192,6 +208,7 @@ export class Instance {
     signal?.removeEventListener('abort', cancel);
     this.pending = undefined;
     if (ending.kind !== 'result') await this.kill(); // a no-op when already dead; resolves once it is gone
+    else await this.retireIfLeftBehind(request.invocationId, ending.message.retire === true);
     const durationMs = Math.round(performance.now() - started);
     const outcome = this.outcome(ending, timeoutMs, logMark);
     if (this.stateNow === 'busy') this.stateNow = 'idle';
@@ -199,6 +216,27 @@ export class Instance {
     this.notifyIdle();
     this.log.debug({ invocationId: request.invocationId, status: outcome.status, durationMs }, 'invocation ended');
     return { ...outcome, coldStart: false, durationMs, instanceId: this.id };
+  }
+
+  /**
+   * Callers do not see each other: a process the invocation left running is killed before
+   * the next event is sent. The whole instance is retired, not just the stray processes,
+   * because killing strays alone is not airtight: while it ran, such a process could write
+   * into the shim's memory (/proc/<shim>/mem, as long as the shim is dumpable), leave SysV
+   * IPC objects or files the shim's wipe does not know, or fork again between the read of
+   * the process list and the kill. A fresh instance has none of that, and only functions
+   * that leave processes behind pay its cold start. The check itself is one small read
+   * (LeftoverCheck), the cost on the warm path. Files the function wrote (/tmp, /dev/shm,
+   * new entries on the sandbox's root tmpfs) are wiped by the shim itself after it
+   * answers and before it reads the next request (see the shims' `wipe_writable`).
+   */
+  private async retireIfLeftBehind(invocationId: string, filesChanged: boolean): Promise<void> {
+    if (this.stateNow !== 'busy') return;
+    const extra = this.leftovers?.extra() ?? Infinity;
+    if (extra <= 0 && !filesChanged) return;
+    const reason = extra > 0 ? 'the invocation left processes behind' : 'the invocation changed files the shim cannot restore';
+    this.log.info({ invocationId, processes: extra > 0 && Number.isFinite(extra) ? extra : undefined }, `${reason}; retiring the instance`);
+    await this.kill();
   }
 
   /** Resolves when no invocation is running (at once when idle or dead). */
@@ -209,6 +247,8 @@ export class Instance {
 
   /** Kills the sandbox (everything in its pid namespace) and resolves once it is gone and its limits released. */
   kill(): Promise<void> {
+    // A process held to a small CPU quota dies slowly; the kill must not wait on the throttle.
+    this.limits?.unthrottle();
     const wasRunning = this.stateNow !== 'dead';
     this.stateNow = 'dead';
     this.pending?.end({ kind: 'stopped' });
@@ -228,7 +268,7 @@ export class Instance {
     if (!this.child && !this.exitSeen) {
       // Never spawned: nothing to wait for but the limits made for it.
       this.exitSeen = true;
-      void (this.limits?.release() ?? Promise.resolve()).finally(() => this.closedResolve());
+      void this.releaseResources().finally(() => this.closedResolve());
     }
     return this.closed;
   }
@@ -303,7 +343,7 @@ export class Instance {
     else if (message.type === 'init_error') {
       const { error } = message;
       this.failStart(this.loadError(`${error.type}: ${error.message}`, error));
-    } else if (this.pending?.id === message.id) this.pending.end({ kind: 'result', message });
+    } else if (this.pending && (message.id === this.pending.id || message.id === null)) this.pending.end({ kind: 'result', message });
   }
 
   /** Fails a pending start() (a no-op once it settled). */
@@ -334,8 +374,12 @@ export class Instance {
     );
     this.pending?.end({ kind: 'exit', exit, outOfMemory });
     this.notifyIdle();
-    const release = this.limits?.release() ?? Promise.resolve();
-    void release.finally(() => this.closedResolve());
+    void this.releaseResources().finally(() => this.closedResolve());
+  }
+
+  /** The cgroups and the network namespace made for this instance. */
+  private async releaseResources(): Promise<void> {
+    await Promise.allSettled([this.limits?.release(), this.network?.release()]);
   }
 
   private notifyIdle(): void {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AtCapacityError, ModuleError, UnavailableError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { ExecutionPool, FunctionVersionSpec, InvocationOutcome, InvocationRequest, PoolStats } from './contract';
+import type { EventLimits } from './event-limits';
 import { Instance, type ExecutableRuntime } from './instance';
 import { childrenByParent } from './process-tree';
 
@@ -17,6 +18,10 @@ export interface LocalPoolOptions {
   startTimeoutMs?: number;
   /** Most processes, threads included, one instance may run at once (where cgroups allow). Default 64. */
   maxPids?: number;
+  /** Deepest and largest event an instance is sent (beyond: LimitExceededError). Default DEFAULT_EVENT_LIMITS. */
+  eventLimits?: EventLimits;
+  /** `rlimit` skips cgroups even where they work (to run or test the fallback). Default `auto`. */
+  limits?: 'auto' | 'rlimit';
 }
 
 /** How long evict waits for running invocations when the caller does not say. */
@@ -168,6 +173,8 @@ export class LocalPool implements ExecutionPool {
       logger: this.options.logger,
       startTimeoutMs: this.options.startTimeoutMs,
       maxPids: this.options.maxPids,
+      eventLimits: this.options.eventLimits,
+      limits: this.options.limits,
     });
     const list = this.list(spec);
     list.push(instance);

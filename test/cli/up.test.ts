@@ -4,26 +4,9 @@ import path from 'node:path';
 import { freePort, isListening } from '../../infra/ports';
 import { findExecutable } from '../../infra/command';
 import { runCli, startCli } from '../support/cli';
+import { dataDirWithCachedTools, stackPorts } from '../support/stack-dirs';
 import { eventually } from '../support/http';
 import { REPO_DATA_DIR } from '../support/services';
-
-/** A data dir of its own whose provisioned tools are the repo's cached ones. */
-function dataDirWithCachedTools(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-up-'));
-  symlinkSync(path.join(REPO_DATA_DIR, 'bin'), path.join(dir, 'bin'));
-  symlinkSync(path.join(REPO_DATA_DIR, 'kafka'), path.join(dir, 'kafka'));
-  return dir;
-}
-
-async function stackPorts() {
-  return {
-    PYFAAS_TEMPORAL_PORT: String(await freePort()),
-    PYFAAS_TEMPORAL_UI_PORT: String(await freePort()),
-    PYFAAS_KAFKA_PORT: String(await freePort()),
-    PYFAAS_KAFKA_CONTROLLER_PORT: String(await freePort()),
-    PYFAAS_API_PORT: String(await freePort()),
-  };
-}
 
 describe('pyfaas up', () => {
   const dirs: string[] = [];
@@ -103,7 +86,7 @@ describe('pyfaas provision', () => {
   it('names the missing Go toolchain and how to get it', async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
     dirs.push(dataDir);
-    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'java', 'mvn', 'id']) });
+    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'slirp4netns', 'java', 'mvn', 'id']) });
     expect(result.code).toBe(1);
     expect(result.output).toContain('pyfaas: go is not installed or not on PATH: install Go');
   });
@@ -112,7 +95,7 @@ describe('pyfaas provision', () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'prov-'));
     dirs.push(dataDir);
     symlinkSync(path.join(REPO_DATA_DIR, 'bin'), path.join(dataDir, 'bin'));
-    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'java', 'go']) });
+    const result = await runCli(['provision'], { PYFAAS_DATA_DIR: dataDir, PATH: pathWith(['bwrap', 'slirp4netns', 'java', 'go']) });
     expect(result.code).toBe(1);
     expect(result.output).toContain('pyfaas: mvn is not installed or not on PATH: install Apache Maven');
   });

@@ -4,10 +4,11 @@ import path from 'node:path';
 import { InputError, SetupError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { findExecutable, runCommand } from '../../../infra/command';
-import { installThroughCache, runInstaller } from '../../artifacts/deps-cache';
+import { installThroughCache, runSandboxedInstaller } from '../../artifacts/deps-cache';
 import { sha256 } from '../../artifacts/hash';
 import type { DependencyReport, SyntaxIssue } from '../contract';
 import { nodePath } from '../interpreters';
+import { checkDependencySpecs, checkLockFile, NPM_REGISTRY } from './package-spec';
 
 const SOURCE_FILE = /\.(js|cjs|mjs)$/;
 const CHECKS_AT_ONCE = 8;
@@ -44,9 +45,11 @@ async function checkFile(codeDir: string, file: string): Promise<SyntaxIssue | u
  * Installs package.json's dependencies into `<codeDir>/node_modules` (replacing any that
  * came with the code) through the cache keyed by those fields, the lock file and the Node
  * version. npm runs in a scratch folder holding only package.json's install fields and the
- * lock, with --ignore-scripts: install scripts of untrusted function code must not run on
- * the host. Throws InputError for an unreadable package.json or when npm fails (with npm's
- * last lines), SetupError when npm is missing or times out.
+ * lock, with --ignore-scripts, inside the install sandbox (install-sandbox.ts): uid 65534,
+ * only that folder writable, network only outward. Only registry specs are accepted
+ * (package-spec.ts). Throws InputError for an unreadable package.json, a refused spec or
+ * lock entry, or when npm fails (with npm's last lines), SetupError when npm is missing,
+ * the sandbox cannot start or npm times out.
  */
 export async function installNodeDependencies(codeDir: string, cacheDir: string, logger: Logger): Promise<DependencyReport> {
   const started = Date.now();
@@ -54,6 +57,8 @@ export async function installNodeDependencies(codeDir: string, cacheDir: string,
   if (!manifest) return { cached: false, durationMs: Date.now() - started };
   const lockName = LOCK_FILES.find((name) => existsSync(path.join(codeDir, name)));
   const lock = lockName ? await readFile(path.join(codeDir, lockName), 'utf8') : '';
+  checkDependencySpecs(manifest);
+  if (lockName) checkLockFile(lockName, lock);
   const npm = npmCommand();
   return installThroughCache({
     codeDir,
@@ -66,9 +71,14 @@ export async function installNodeDependencies(codeDir: string, cacheDir: string,
     build: async (dir) => {
       await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name: 'pyfaas-function-deps', version: '0.0.0', private: true, ...manifest }));
       if (lockName) await writeFile(path.join(dir, lockName), lock);
-      await runInstaller('npm install', npm.command, [...npm.args, 'install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier'], {
-        cwd: dir,
-        env: withoutNpmSettings(process.env),
+      await runSandboxedInstaller('npm install', {
+        command: npm.command,
+        args: [
+          ...npm.args, 'install', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier',
+          `--registry=${NPM_REGISTRY}`, '--cache=/tmp/npm-cache', '--userconfig=/dev/null', '--cafile=/etc/ssl/certs/ca-certificates.crt',
+        ],
+        targetDir: dir,
+        logger,
         onLine: (text) => logger.debug({ npm: text }),
       });
       if (!existsSync(path.join(dir, 'node_modules'))) throw new InputError('npm install finished but created no node_modules; check the dependencies in package.json.');
@@ -99,9 +109,4 @@ function npmCommand(): { command: string; args: string[] } {
   const onPath = findExecutable('npm');
   if (!onPath) throw new SetupError('npm is not installed or not on PATH: install the npm that comes with Node.js to deploy Node.js functions with dependencies.');
   return { command: onPath, args: [] };
-}
-
-/** Drops npm_* variables a parent npm (e.g. `npm test`) exported, so that they do not steer this install. */
-function withoutNpmSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_/i.test(name)));
 }

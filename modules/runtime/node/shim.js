@@ -16,6 +16,11 @@ const RESPONSE_FD = 4;
 const LOG_CAP_BYTES = 256 * 1024;
 const MAX_RESULT_BYTES = 6 * 1024 * 1024;
 const MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+/** The tmpfs mounts bwrap makes (its root, /dev, /dev/shm when separate, /tmp): those left writable are watched between invocations. */
+const WRITABLE_ROOTS = ['/', '/dev', '/dev/shm', '/tmp'];
+const NO_LOGS = { stdout: '', stderr: '', truncated: false };
+const INVOKE_PREFIX = '{"type":"invoke","id":';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Pipes are opened as sockets: libuv reads them without tying up a threadpool thread. */
 const requests = new net.Socket({ fd: REQUEST_FD, readable: true, writable: false });
@@ -34,6 +39,107 @@ function describe(err) {
   }
   return { type: typeof err, message: util.inspect(err) };
 }
+
+const signature = (st) => `${st.ino}:${st.mode}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+
+/** Removes a file or directory tree without following symlinks, iteratively; true when it is gone. */
+function removeTree(target) {
+  const stack = [[target, false]];
+  while (stack.length > 0) {
+    const [current, emptied] = stack.pop();
+    try {
+      if (emptied) {
+        fs.rmdirSync(current);
+        continue;
+      }
+      if (!fs.lstatSync(current).isDirectory()) {
+        fs.unlinkSync(current);
+        continue;
+      }
+      fs.chmodSync(current, 0o700); // a directory made unreadable must still be emptied
+      stack.push([current, true]);
+      for (const name of fs.readdirSync(current)) stack.push([`${current}/${name}`, false]);
+    } catch (err) {
+      if (!err || err.code !== 'ENOENT') return false;
+    }
+  }
+  return !fs.existsSync(target);
+}
+
+/**
+ * The sandbox's writable filesystems as they were once the handler had loaded. Callers do
+ * not see each other: after each invocation, what it added there (files in /tmp or
+ * /dev/shm, new entries on the root tmpfs) is removed before the shim answers. What the
+ * handler created while loading stays; an entry of that snapshot that was removed,
+ * replaced or modified cannot be put back, so the answer asks the worker to retire the
+ * instance. A readdir per directory and an lstat per other entry: a few dozen syscalls.
+ */
+class Filesystems {
+  constructor() {
+    this.dirs = new Map();
+    this.others = new Map();
+    for (const root of WRITABLE_ROOTS) {
+      let device;
+      try {
+        device = fs.lstatSync(root).dev;
+        fs.accessSync(root, fs.constants.W_OK); // read-only (EROFS) or not ours to write: nothing can change there
+      } catch {
+        continue;
+      }
+      const stack = [root];
+      while (stack.length > 0) {
+        const dir = stack.pop();
+        try {
+          const names = new Set(fs.readdirSync(dir));
+          for (const name of names) {
+            const entry = dir === '/' ? `/${name}` : `${dir}/${name}`;
+            const st = fs.lstatSync(entry);
+            if (st.dev !== device) continue; // a mount point: another filesystem
+            if (st.isDirectory()) stack.push(entry);
+            else this.others.set(entry, signature(st));
+          }
+          this.dirs.set(dir, { ino: fs.lstatSync(dir).ino, names });
+        } catch {
+          // vanished or unreadable: not part of the snapshot
+        }
+      }
+    }
+  }
+
+  /** Removes what was added since the snapshot; false when that is not enough. */
+  restore() {
+    let clean = true;
+    for (const [dir, { ino, names }] of this.dirs) {
+      let now;
+      try {
+        now = fs.readdirSync(dir);
+        if (fs.lstatSync(dir).ino !== ino) {
+          clean = false;
+          continue;
+        }
+      } catch {
+        clean = false;
+        continue;
+      }
+      if (now.length === names.size && now.every((name) => names.has(name))) continue;
+      for (const name of now) {
+        if (!names.has(name) && !removeTree(dir === '/' ? `/${name}` : `${dir}/${name}`)) clean = false;
+      }
+      const present = new Set(now);
+      for (const name of names) if (!present.has(name)) clean = false;
+    }
+    for (const [entry, expected] of this.others) {
+      try {
+        if (signature(fs.lstatSync(entry)) !== expected) clean = false;
+      } catch {
+        clean = false;
+      }
+    }
+    return clean;
+  }
+}
+
+let filesystems;
 
 /** Keeps the first LOG_CAP_BYTES written; the rest is counted as truncation, not kept. */
 class CappedLog {
@@ -156,34 +262,73 @@ async function run(handler, request) {
     capture.stderr = undefined;
   }
   const logs = { stdout: stdout.text(), stderr: stderr.text(), truncated: stdout.truncated || stderr.truncated };
+  const retire = filesystems && !filesystems.restore() ? { retire: true } : {};
   if (outcome.error) {
-    send({ type: 'result', id: request.id, ok: false, error: outcome.error, logs });
+    send({ type: 'result', id: request.id, ok: false, error: outcome.error, logs, ...retire });
     return;
   }
   // The result is spliced in as already-encoded JSON so a big one is encoded once.
-  const head = JSON.stringify({ type: 'result', id: request.id, ok: true, logs }).slice(0, -1);
+  const head = JSON.stringify({ type: 'result', id: request.id, ok: true, logs, ...retire }).slice(0, -1);
   const body = Buffer.from(`${head},"result":${outcome.json}}`, 'utf8');
   const header = Buffer.allocUnsafe(4);
   header.writeUInt32BE(body.length, 0);
   responses.write(Buffer.concat([header, body]));
 }
 
+/** The id of a request that could not be decoded, from its first bytes (the worker writes type and id first). */
+function requestId(body) {
+  const head = body.subarray(0, INVOKE_PREFIX.length + 20).toString('latin1');
+  const match = head.startsWith(INVOKE_PREFIX) ? /^(\d+),/.exec(head.slice(INVOKE_PREFIX.length)) : null;
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Decodes one request body; an undecodable one (not UTF-8, not JSON, not an object,
+ * nested too deeply for the parser) yields an error answer instead: the shim keeps serving.
+ */
+function decode(body) {
+  try {
+    const request = JSON.parse(utf8.decode(body));
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) throw new TypeError('a request must be a JSON object');
+    return { request };
+  } catch (err) {
+    const tooDeep = err instanceof RangeError;
+    const error = tooDeep
+      ? { type: 'LimitExceeded', message: 'The event is nested too deeply for the runtime to decode.' }
+      : { type: 'InvalidRequest', message: `The request could not be decoded: ${err && err.name}: ${err && err.message}` };
+    return { failed: { type: 'result', id: requestId(body), ok: false, error, logs: NO_LOGS } };
+  }
+}
+
 /** Serves requests one at a time, in arrival order. */
 function serve(handler) {
   let pending = Buffer.alloc(0);
+  let skipping = 0;
   let queue = Promise.resolve();
   requests.on('data', (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    while (pending.length >= 4) {
+    for (;;) {
+      if (skipping > 0) {
+        // The rest of an oversized request, read and dropped rather than buffered.
+        const dropped = Math.min(skipping, pending.length);
+        skipping -= dropped;
+        pending = pending.subarray(dropped);
+        if (skipping > 0) break;
+      }
+      if (pending.length < 4) break;
       const length = pending.readUInt32BE(0);
       if (length > MAX_REQUEST_BYTES) {
-        process.stderr.write(`request frame of ${length} bytes is over the limit\n`);
-        process.exit(2);
+        skipping = length;
+        pending = pending.subarray(4);
+        const answer = { type: 'result', id: null, ok: false, error: { type: 'LimitExceeded', message: `The request is ${length} bytes, over the shim's ${MAX_REQUEST_BYTES}-byte limit.` }, logs: NO_LOGS };
+        queue = queue.then(() => send(answer));
+        continue;
       }
       if (pending.length < 4 + length) break;
-      const request = JSON.parse(pending.subarray(4, 4 + length).toString('utf8'));
+      const decoded = decode(pending.subarray(4, 4 + length));
       pending = pending.subarray(4 + length);
-      if (request.type === 'invoke') queue = queue.then(() => run(handler, request));
+      if (decoded.failed) queue = queue.then(() => send(decoded.failed));
+      else if (decoded.request.type === 'invoke') queue = queue.then(() => run(handler, decoded.request));
     }
   });
   // The worker closed the request pipe: it is gone or done with this instance.
@@ -203,6 +348,7 @@ async function main() {
     responses.end(() => process.exit(1));
     return;
   }
+  filesystems = new Filesystems();
   send({ type: 'ready' });
   serve(loaded.handler);
 }

@@ -4,16 +4,20 @@ import path from 'node:path';
 import { SetupError } from '../../../common/errors';
 import type { Logger } from '../../../common/logger';
 import { runCommand, tail } from '../../../infra/command';
-import { installThroughCache, runInstaller } from '../../artifacts/deps-cache';
+import { installThroughCache, runSandboxedInstaller } from '../../artifacts/deps-cache';
 import { sha256 } from '../../artifacts/hash';
 import type { DependencyReport, SyntaxIssue } from '../contract';
+import { INSTALL_INPUT, INSTALL_TARGET } from '../install-sandbox';
 import { python3Path } from '../interpreters';
+import { parseRequirements, requirementsFile } from './requirements';
 
 /** Where pip installs a function's dependencies inside its code root (on sys.path at run time). */
 export const PYTHON_DEPS_DIR = '.deps';
 const MANIFEST = 'requirements.txt';
 const MAX_ISSUES = 50;
 const ISSUES_MARK = 'PYFAAS-SYNTAX-ISSUES ';
+/** pip's address-space limit (RLIMIT_AS): far above what it needs for resolving and unpacking wheels. */
+const PIP_ADDRESS_SPACE_MB = 2048;
 
 /**
  * Compiles (never runs) every .py file under argv[1] except installed dependencies and
@@ -48,29 +52,42 @@ export async function checkPythonSyntax(codeDir: string): Promise<SyntaxIssue[]>
 
 /**
  * Installs requirements.txt with the system Python's pip into `<codeDir>/.deps`, through
- * the cache keyed by the file's content and the interpreter. Wheels only: building an
- * sdist would run the package's setup code on the host. Throws InputError with pip's last
- * lines when pip fails, SetupError when the system Python has no pip or pip times out.
+ * the cache keyed by the parsed requirements and the interpreter. The file is parsed first
+ * (requirements.ts: package requirements only, no options, paths or URLs) and pip reads a
+ * file rebuilt from that, inside the install sandbox (install-sandbox.ts: uid 65534, only
+ * the target writable, network only outward). Wheels only: building an sdist would run the
+ * package's setup code. Throws InputError naming refused lines, or with pip's last lines
+ * when pip fails; SetupError when the system Python has no pip, the sandbox cannot start or
+ * pip times out. `allowUrls` is for a runtime policy that lets `name @ https://…` through.
  */
-export async function installPythonDependencies(codeDir: string, cacheDir: string, logger: Logger): Promise<DependencyReport> {
+export async function installPythonDependencies(codeDir: string, cacheDir: string, logger: Logger, { allowUrls = false } = {}): Promise<DependencyReport> {
   const started = Date.now();
   const manifestPath = path.join(codeDir, MANIFEST);
   const requirements = existsSync(manifestPath) ? await readFile(manifestPath, 'utf8') : '';
   if (!declaresRequirements(requirements)) return { cached: false, durationMs: Date.now() - started };
+  const clean = requirementsFile(await parseRequirements(requirements, { allowUrls }));
   const python = await probePython();
   return installThroughCache({
     codeDir,
     cacheDir,
     manifest: MANIFEST,
-    key: sha256('python', python.tag, requirements),
+    key: sha256('python', python.tag, clean),
     from: '.',
     into: PYTHON_DEPS_DIR,
     logger,
     build: (dir) =>
-      runInstaller(`pip install -r ${MANIFEST}`, python.path, [
-        '-I', '-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--root-user-action=ignore',
-        '--progress-bar=off', '--only-binary=:all:', '--target', dir, '--requirement', manifestPath,
-      ], { cwd: codeDir, onLine: (text) => logger.debug({ pip: text }) }),
+      runSandboxedInstaller(`pip install -r ${MANIFEST}`, {
+        command: python.path,
+        args: [
+          '-I', '-m', 'pip', 'install', '--isolated', '--disable-pip-version-check', '--no-input', '--no-cache-dir',
+          '--progress-bar=off', '--only-binary=:all:', '--target', INSTALL_TARGET, '--requirement', `${INSTALL_INPUT}/${MANIFEST}`,
+        ],
+        targetDir: dir,
+        inputs: { [MANIFEST]: clean },
+        addressSpaceMb: PIP_ADDRESS_SPACE_MB,
+        logger,
+        onLine: (text) => logger.debug({ pip: text }),
+      }),
   });
 }
 

@@ -25,6 +25,11 @@ LOG_CAP_BYTES = 256 * 1024
 MAX_RESULT_BYTES = 6 * 1024 * 1024
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 SHIM_PID = os.getpid()
+# The tmpfs mounts bwrap makes (its root, /dev, /dev/shm when separate, /tmp): those the
+# sandbox leaves writable are watched between invocations.
+WRITABLE_ROOTS = ("/", "/dev", "/dev/shm", "/tmp")
+NO_LOGS = {"stdout": "", "stderr": "", "truncated": False}
+INVOKE_PREFIX = b'{"type":"invoke","id":'
 
 
 if _json is not None:
@@ -45,7 +50,10 @@ if _json is not None:
         raise TypeError("Object of type %s is not JSON serializable" % type(value).__name__)
 
     def loads(text):
-        return _scan(text, 0)[0]
+        value, end = _scan(text, 0)
+        if text[end:].strip():
+            raise ValueError("extra data after the JSON value at character %d" % end)
+        return value
 
     def dumps(value, allow_nan=True):
         # Arguments as json.JSONEncoder passes them: markers (for cycles), default, string
@@ -73,15 +81,151 @@ def read_exact(count):
     return b"".join(parts)
 
 
+def skip_exact(count):
+    """Reads and drops count bytes; False when the worker closed the fd first."""
+    while count > 0:
+        chunk = os.read(REQUEST_FD, min(count, 1 << 20))
+        if not chunk:
+            return False
+        count -= len(chunk)
+    return True
+
+
+def request_id(body):
+    """The id of a request that could not be decoded, from its first bytes (the worker writes type and id first)."""
+    if not body.startswith(INVOKE_PREFIX):
+        return None
+    digits = body[len(INVOKE_PREFIX) : len(INVOKE_PREFIX) + 20].split(b",", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
 def read_frame():
+    """The next request as (request, None), or (None, (id, error)) for one that cannot be
+    decoded (over the size limit, not UTF-8, not JSON, nested too deeply for the decoder):
+    the shim answers that one with an error and keeps serving. None when the worker closed
+    the request fd."""
     header = read_exact(4)
     if header is None:
         return None
     length = int.from_bytes(header, "big")
     if length > MAX_REQUEST_BYTES:
-        raise ValueError("request frame of %d bytes is over the limit" % length)
+        if not skip_exact(length):
+            return None
+        return None, (None, {"type": "LimitExceeded", "message": "The request is %d bytes, over the shim's %d-byte limit." % (length, MAX_REQUEST_BYTES)})
     body = read_exact(length)
-    return None if body is None else loads(body.decode("utf-8"))
+    if body is None:
+        return None
+    try:
+        request = loads(body.decode("utf-8"))
+        if not isinstance(request, dict):
+            raise ValueError("a request must be a JSON object, not %s" % type(request).__name__)
+        return request, None
+    except RecursionError:
+        error = {"type": "LimitExceeded", "message": "The event is nested too deeply for the runtime to decode."}
+    except Exception as exc:  # UnicodeDecodeError, ValueError, StopIteration (no value), MemoryError
+        error = {"type": "InvalidRequest", "message": "The request could not be decoded: %s: %s" % (type(exc).__name__, exc)}
+    return None, (request_id(body), error)
+
+
+def _signature(st):
+    return (st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def remove_tree(path):
+    """Removes a file or directory tree without following symlinks, iteratively (a deep
+    tree must not exhaust the stack); True when it is gone."""
+    stack = [(path, False)]
+    while stack:
+        current, emptied = stack.pop()
+        try:
+            if emptied:
+                os.rmdir(current)
+                continue
+            st = os.lstat(current)
+            if (st.st_mode & 0o170000) != 0o040000:
+                os.unlink(current)
+                continue
+            os.chmod(current, 0o700)  # a directory made unreadable must still be emptied
+            stack.append((current, True))
+            with os.scandir(current) as entries:
+                stack.extend((entry.path, False) for entry in entries)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return False
+    return not os.path.lexists(path)
+
+
+class Filesystems:
+    """The sandbox's writable filesystems as they were once the handler had loaded.
+
+    Callers do not see each other: after each invocation, what it added there (files in
+    /tmp or /dev/shm, new entries on the root tmpfs) is removed before the shim answers.
+    What the handler created while loading stays (a cache it made for every caller); an
+    entry of that snapshot that was removed, replaced or modified cannot be put back, so
+    the answer asks the worker to retire the instance instead. The check is a listdir per
+    directory and an lstat per other entry of the snapshot: a few dozen syscalls for a
+    typical function.
+    """
+
+    def __init__(self):
+        self.dirs = {}
+        self.others = {}
+        for root in WRITABLE_ROOTS:
+            try:
+                device = os.lstat(root).st_dev
+                if not os.access(root, os.W_OK):
+                    continue  # read-only (EROFS) or not ours to write: nothing can change there
+            except OSError:
+                continue
+            stack = [root]
+            while stack:
+                directory = stack.pop()
+                try:
+                    names = set()
+                    with os.scandir(directory) as entries:
+                        for entry in entries:
+                            names.add(entry.name)
+                            st = entry.stat(follow_symlinks=False)
+                            if st.st_dev != device:
+                                continue  # a mount point: another filesystem, read-only or another root
+                            if entry.is_dir(follow_symlinks=False):
+                                stack.append(entry.path)
+                            else:
+                                self.others[entry.path] = _signature(st)
+                    self.dirs[directory] = (os.lstat(directory).st_ino, names)
+                except OSError:
+                    continue
+
+    def restore(self):
+        """Removes what was added since the snapshot; False when that is not enough."""
+        clean = True
+        for directory, (inode, names) in self.dirs.items():
+            try:
+                now = os.listdir(directory)
+                if os.lstat(directory).st_ino != inode:
+                    clean = False
+                    continue
+            except OSError:
+                clean = False
+                continue
+            if len(now) == len(names) and names.issuperset(now):
+                continue
+            for name in now:
+                if name not in names and not remove_tree(os.path.join(directory, name)):
+                    clean = False
+            if not names.issubset(now):
+                clean = False
+        for path, signature in self.others.items():
+            try:
+                if _signature(os.lstat(path)) != signature:
+                    clean = False
+            except OSError:
+                clean = False
+        return clean
+
+
+filesystems = None
 
 
 def write_frame_text(text):
@@ -294,8 +438,9 @@ def run(handler, request):
     if os.getpid() != SHIM_PID:
         # A process the handler forked came back through here: only the shim answers.
         os._exit(0)
+    retire = "" if filesystems is None or filesystems.restore() else '"retire":true,'
     logs = dumps({"stdout": stdout.text(), "stderr": stderr.text(), "truncated": stdout.truncated or stderr.truncated})
-    head = '{"type":"result","id":%s,' % dumps(request.get("id"))
+    head = '{"type":"result","id":%s,%s' % (dumps(request.get("id")), retire)
     if error is not None:
         write_frame_text('%s"ok":false,"error":%s,"logs":%s}' % (head, dumps(error), logs))
     else:
@@ -309,6 +454,13 @@ def main():
     # module can never resolve to the shim's files.
     if sys.path and sys.path[0] == os.path.dirname(os.path.abspath(__file__)):
         del sys.path[0]
+    # Not dumpable: a process the function leaves behind cannot read or write the shim's
+    # memory through /proc/<pid>/mem (PR_SET_DUMPABLE = 4).
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
     # Processes the handler starts must not inherit the protocol pipes.
     os.set_inheritable(REQUEST_FD, False)
     os.set_inheritable(RESPONSE_FD, False)
@@ -316,12 +468,17 @@ def main():
     if init_error is not None:
         write_frame({"type": "init_error", "error": init_error})
         sys.exit(1)
+    global filesystems
+    filesystems = Filesystems()
     write_frame({"type": "ready"})
     while True:
-        request = read_frame()
-        if request is None:
+        frame = read_frame()
+        if frame is None:
             return
-        if request.get("type") == "invoke":
+        request, undecodable = frame
+        if undecodable is not None:
+            write_frame({"type": "result", "id": undecodable[0], "ok": False, "error": undecodable[1], "logs": NO_LOGS})
+        elif request.get("type") == "invoke":
             run(handler, request)
 
 

@@ -66,6 +66,21 @@ describe('Python build', () => {
     expect(readdirSync(dir)).toEqual(['main.py', 'requirements.txt']);
     expect(readdirSync(cache()).filter((name) => name.includes('.tmp-'))).toEqual([]);
   });
+
+  it.each([
+    ['-r /etc/passwd\n', /line 1: option lines/],
+    ['six==1.16.0\n--index-url http://evil.example/simple\n', /line 2: option lines/],
+    ['./local-pkg\n', /line 1: local paths/],
+    ['pkg @ file:///x\n', /line 1: URLs are not allowed/],
+    ['https://files.example/x-1.0-py3-none-any.whl\n', /line 1: URLs are not allowed/],
+  ])('refuses %j before pip runs, naming the line', async (requirements, reason) => {
+    const dir = codeDir(scratch.dir, `refused-${Math.random().toString(36).slice(2, 8)}`, { 'main.py': '', 'requirements.txt': requirements });
+    const failure = installPythonDependencies(dir, cache(), silentLogger());
+    await expect(failure).rejects.toBeInstanceOf(InputError);
+    await expect(failure).rejects.toThrow(reason);
+    await expect(failure).rejects.not.toThrow(/root:/);
+    expect(readdirSync(dir).sort()).toEqual(['main.py', 'requirements.txt']);
+  });
 });
 
 describe('Node.js build', () => {
@@ -113,6 +128,27 @@ describe('Node.js build', () => {
     await expect(failure).rejects.toBeInstanceOf(InputError);
     await expect(failure).rejects.toThrow(/npm install failed:[\s\S]*404/);
     expect(readdirSync(dir).sort()).toEqual(['index.js', 'package.json']);
+  });
+
+  it.each([
+    [{ dependencies: { evil: 'git+https://example.invalid/evil.git' } }, /dependencies\."evil": git specs/],
+    [{ dependencies: { evil: 'user/repo' } }, /dependencies\."evil": git specs/],
+    [{ dependencies: { evil: 'file:../../etc' } }, /dependencies\."evil": directory specs/],
+    [{ dependencies: { evil: 'https://example.invalid/evil.tgz' } }, /dependencies\."evil": remote specs/],
+    [{ dependencies: { evil: 'link:/etc' } }, /dependencies\."evil": npm cannot parse it/],
+    [{ dependencies: { 'is-number': '7.0.0' }, overrides: { 'is-number': 'file:/etc' } }, /overrides\["is-number"\]: directory specs/],
+  ])('refuses %j before npm runs', async (manifest, reason) => {
+    const dir = codeDir(scratch.dir, `refused-${Math.random().toString(36).slice(2, 8)}`, { 'index.js': '', 'package.json': JSON.stringify(manifest) });
+    const failure = installNodeDependencies(dir, cache(), silentLogger());
+    await expect(failure).rejects.toBeInstanceOf(InputError);
+    await expect(failure).rejects.toThrow(reason);
+    expect(readdirSync(dir).sort()).toEqual(['index.js', 'package.json']);
+  });
+
+  it('refuses a lock file that resolves a package outside the registry', async () => {
+    const lock = { lockfileVersion: 3, packages: { '': { dependencies: { 'is-number': '7.0.0' } }, 'node_modules/is-number': { version: '7.0.0', resolved: 'https://example.invalid/is-number.tgz' } } };
+    const dir = codeDir(scratch.dir, 'bad-lock', { 'index.js': '', 'package.json': JSON.stringify({ dependencies: { 'is-number': '7.0.0' } }), 'package-lock.json': JSON.stringify(lock) });
+    await expect(installNodeDependencies(dir, cache(), silentLogger())).rejects.toThrow(/package-lock.json: "node_modules\/is-number" resolves outside the registry/);
   });
 
   it('refuses a package.json that is not JSON', async () => {

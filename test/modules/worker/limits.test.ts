@@ -96,7 +96,7 @@ describe('instance limits', () => {
     } else {
       const memoryFile = mode === 'cgroup-v1' ? 'memory.limit_in_bytes' : 'memory.max';
       expect(readFileSync(path.join(groups[0], memoryFile), 'utf8').trim()).toBe(String(80 * 1024 * 1024));
-      const pidsGroup = groups[groups.length - 1];
+      const pidsGroup = mode === 'cgroup-v1' ? groups[1] : groups[0];
       expect(readFileSync(path.join(pidsGroup, 'pids.max'), 'utf8').trim()).toBe('64');
       const members = readFileSync(path.join(pidsGroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
       expect(members).toEqual(expect.arrayContaining(processTree(instance.pid!)));

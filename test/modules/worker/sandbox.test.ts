@@ -55,11 +55,12 @@ describe('sandbox', () => {
   });
   afterEach(stopInstances);
 
-  it('has no network unless the function allows it', async () => {
+  it("never shares the host's network: the host's loopback is out of reach, network allowed or not", async () => {
     const isolated = await probe('connect');
     expect((await isolated.invoke(request({ port }), 5000)).result).toBe('ConnectionRefusedError');
+    // Without a prepared namespace (network-slirp.ts) a function that allows network gets an empty one too.
     const networked = await probe('connect', { allowNetwork: true });
-    expect((await networked.invoke(request({ port }), 5000)).result).toBe('connected');
+    expect((await networked.invoke(request({ port }), 5000)).result).not.toBe('connected');
   });
 
   it('mounts the code read-only and gives a private, writable /tmp', async () => {
@@ -119,14 +120,25 @@ describe('sandboxArgs', () => {
   });
   const pairs = (args: string[], flag: string) => args.flatMap((arg, i) => (arg === flag ? [`${args[i + 1]} ${args[i + 2]}`] : []));
 
-  it('binds code and shim read-only and only binds resolv.conf with network', () => {
+  it('binds code and shim read-only and only binds resolv.conf in a prepared network namespace', () => {
     const closed = sandboxArgs(spec());
     expect(pairs(closed, '--ro-bind')).toEqual(expect.arrayContaining(['/srv/code /var/task', '/srv/shim /opt/pyfaas']));
     expect(closed).toContain('--unshare-net');
     expect(closed.join(' ')).not.toContain('/etc/resolv.conf');
-    const open = sandboxArgs(spec({ allowNetwork: true }));
+    expect(sandboxArgs(spec({ allowNetwork: true }))).toContain('--unshare-net');
+    const open = sandboxArgs(spec({ allowNetwork: true, netnsPath: '/run/netns/x' }));
     expect(open).not.toContain('--unshare-net');
     expect(open.join(' ')).toContain('/etc/resolv.conf');
+  });
+
+  it('gives every writable tmpfs a size and never binds /etc/ssl whole', () => {
+    const args = sandboxArgs(spec({ memoryMb: 256 }));
+    const tmpfs = args.flatMap((arg, i) => (arg === '--tmpfs' ? [[args[i + 1], args[i - 2]]] : []));
+    expect(tmpfs.length).toBeGreaterThanOrEqual(2);
+    for (const [dir, before] of tmpfs) expect([dir, before]).toEqual([dir, '--size']);
+    expect(pairs(args, '--size')).toEqual(expect.arrayContaining([`${128 * 1024 * 1024} --tmpfs`]));
+    expect(args).not.toContain('/etc/ssl');
+    expect(args).toEqual(expect.arrayContaining(['--unshare-user', '--disable-userns', '--seccomp']));
   });
 
   it('ends with the interpreter command', () => {
