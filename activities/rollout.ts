@@ -73,10 +73,12 @@ export function createRolloutActivities(deps: RolloutActivityDeps) {
 
     /** Ended invocations of the version started since `since`, and how many of them failed or timed out. */
     async versionHealth({ functionName, version, since }: { functionName: string; version: number; since: string }): Promise<VersionHealth> {
-      // Failed first: an invocation ending between the two counts then adds to `ended` only, never failed > ended.
-      const failed = await deps.client.workflow.count(invocationsQuery(functionName, version, since, ['failed', 'timed_out']));
+      // Ended first, failed second, capped: an invocation that fails between the two counts is then
+      // counted as failed, never as a success (counting the other way round read a version that
+      // failed every call as 88 % failing under load). The health check errs towards rolling back.
       const ended = await deps.client.workflow.count(invocationsQuery(functionName, version, since, ['succeeded', 'failed', 'timed_out']));
-      return { invocations: ended.count, failed: failed.count };
+      const failed = await deps.client.workflow.count(invocationsQuery(functionName, version, since, ['failed', 'timed_out']));
+      return { invocations: ended.count, failed: Math.min(failed.count, ended.count) };
     },
   };
 }
