@@ -81,7 +81,7 @@ export function functionRoutes(deps: FunctionRoutesDeps): RouteSpec[] {
           limit: intParam(query.limit, 'limit', { min: 1, max: 500 }) ?? 50,
           after: query.after,
         });
-        const visible = page.items.filter((fn) => !principal?.functions || inScope(principal.functions, fn.name, fn.labels));
+        const visible = page.items.filter((fn) => inScope(principal?.functions, fn.name, fn.labels));
         ctx.body = { items: visible.map(functionView), next: page.next };
       },
     }),
