@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { z } from 'zod';
 import { isPyFaaSError } from '../common/errors';
 import { parseInput } from '../common/validation';
 import { authorize, authorizeFunction, authorizeUnscoped, type LabelLookup } from '../modules/auth/authorize';
@@ -105,5 +104,3 @@ function auditEntry(ctx: ApiContext, route: RouteSpec, principal: Principal, inp
   };
 }
 
-/** Empty objects for routes without params or query. */
-export const noInput = z.object({});
