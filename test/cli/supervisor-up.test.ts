@@ -61,11 +61,16 @@ describe('pyfaas up heals', () => {
       expect(first.body.checks.services).toMatchObject({ status: 'ok', detail: { temporal: { state: 'running', restarts: 0 }, kafka: { state: 'running', restarts: 0 }, pyfaas: { state: 'running', restarts: 0 } } });
 
       process.kill(before.pyfaas!, 'SIGKILL');
-      const healed = await eventually(async () => (await readyz()).status === 200 && pidsOf(dataDir).pyfaas !== before.pyfaas, 20_000);
+      // The new process answers /readyz a moment before the supervisor records it as running.
+      const healed = await eventually(async () => {
+        const { status, body } = await readyz();
+        return status === 200 && body.checks.services.detail.pyfaas.state === 'running';
+      }, 20_000);
       expect(healed).toBe(true);
       const afterPyfaas = pidsOf(dataDir);
       expect(afterPyfaas.temporal).toBe(before.temporal);
       expect(afterPyfaas.kafka).toBe(before.kafka);
+      expect(afterPyfaas.pyfaas).not.toBe(before.pyfaas);
       expect((await readyz()).body.checks.services.detail.pyfaas).toMatchObject({ state: 'running', restarts: 1, lastExit: { code: null, signal: 'SIGKILL' } });
       expect(logLines(up).find((line) => line.service === 'pyfaas' && line.attempt === 1 && line.level === 50)).toMatchObject({ signal: 'SIGKILL', exitCode: null, delayMs: 1000 });
 
