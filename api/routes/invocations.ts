@@ -42,7 +42,7 @@ export function invocationRoutes(deps: InvocationRoutesDeps): RouteSpec[] {
     defineRoute({
       method: 'post', path: '/v1/functions/{name}/invoke', access: 'function:invoke', tag,
       summary: 'Invoke a function: sync (the result), or async (202 with the invocation id)',
-      description: 'The body is the event (any JSON). Headers: `Prefer: respond-async`, `Idempotency-Key` (async).',
+      description: 'The body is the event (any JSON). Headers: `Prefer: respond-async`, `Idempotency-Key` (a repeated key gives the first invocation: its id when async, its record when sync).',
       params: z.object({ name: pathParam('The function name') }),
       query: z.object({
         version: queryParam('A version number (default: the active version)'),

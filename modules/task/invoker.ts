@@ -18,7 +18,11 @@ export interface InvokeOptions {
   /** An alias: the version is drawn by its weights. Not together with `version`. */
   alias?: string;
   trigger: string;
-  /** Async only: a repeated key returns the first invocation instead of starting another. */
+  /**
+   * A repeated key gives the first invocation instead of starting another: async answers its
+   * id, sync waits for its record (a caller retrying after a dropped connection gets the
+   * answer of the run it started, not a second run).
+   */
   idempotencyKey?: string;
   /** The principal asking (API invocations), recorded with the invocation. */
   caller?: string;
@@ -95,7 +99,7 @@ export class Invoker {
       functionName, event: value, eventRef: ref, mode, trigger: options.trigger, alias: options.alias, caller: options.caller,
       plan: { version: version.number, retry: fn.retry, timeoutMs: version.config.timeoutMs, destinations: fn.destinations ?? {} },
     };
-    const workflowId = this.invocationId(functionName, mode, options.idempotencyKey);
+    const workflowId = options.idempotencyKey === undefined ? `${functionName}-${randomUUID()}` : idempotentInvocationId(functionName, options.idempotencyKey);
     try {
       const handle = await this.deps.client.workflow.start(INVOKE_WORKFLOW, {
         taskQueue: this.deps.taskQueue,
@@ -110,12 +114,6 @@ export class Invoker {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.deps.client.workflow.getHandle(workflowId);
       throw err;
     }
-  }
-
-  private invocationId(functionName: string, mode: InvocationMode, idempotencyKey?: string): string {
-    if (idempotencyKey === undefined) return `${functionName}-${randomUUID()}`;
-    if (mode !== 'async') throw new InputError('Idempotency-Key applies to async invocations only.');
-    return idempotentInvocationId(functionName, idempotencyKey);
   }
 
   private async awaitRecord(handle: WorkflowHandle): Promise<InvocationView> {

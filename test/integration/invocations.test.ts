@@ -52,6 +52,23 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     expect(other.body.invocationId).not.toBe(first.body.invocationId);
   });
 
+  it('gives a sync caller retrying with the same Idempotency-Key the first run\'s answer, also while it still runs', async () => {
+    const name = functionName('idem-sync');
+    await deploy(name, PY('started = time.time()\ntime.sleep(event.get("sleep", 0))\nreturn started'));
+    const key = { 'idempotency-key': `sync-${name}` };
+    // The first caller gives up (its connection drops) while the run goes on; the retry joins it.
+    const dropped = fetch(`${pyfaas.url}/v1/functions/${name}/invoke`, {
+      method: 'POST', body: JSON.stringify({ sleep: 1.5 }), headers: { ...key, authorization: `Bearer ${pyfaas.adminToken}` }, signal: AbortSignal.timeout(300),
+    }).then(() => 'answered', (err: Error) => err.name);
+    expect(await dropped).toBe('TimeoutError');
+    const retriedAt = Date.now();
+    const retried = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, { sleep: 1.5 }, key);
+    expect(retried.body).toMatchObject({ status: 'succeeded', attempts: 1, mode: 'sync' });
+    expect(retried.body.result * 1000).toBeLessThan(retriedAt);
+    const again = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {}, key);
+    expect(again.body).toMatchObject({ invocationId: retried.body.invocationId, result: retried.body.result });
+  });
+
   it('retries async function errors per the retry policy, and not the non-retryable ones', async () => {
     const name = functionName('retry');
     await deploy(name, PY('raise (KeyError if event.get("fatal") else RuntimeError)("nope")'), { retry: { maxAttempts: 2, nonRetryableErrors: ['KeyError'] } });
