@@ -40,6 +40,10 @@ export function kafkaServerProperties(options: KafkaBrokerOptions): string {
     'share.coordinator.state.topic.replication.factor=1',
     'share.coordinator.state.topic.min.isr=1',
     'group.initial.rebalance.delay.ms=0',
+    // After a crash the restarted node waits out its old registration's session before it
+    // serves (9 s by default); a single node has no other broker to protect by waiting.
+    'broker.session.timeout.ms=3000',
+    'broker.heartbeat.interval.ms=500',
     'auto.create.topics.enable=true',
     '',
   ].join('\n');

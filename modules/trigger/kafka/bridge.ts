@@ -23,7 +23,12 @@ export interface KafkaBridgeOptions {
   refreshMs?: number;
   /** How often a partition's progress is committed while its batch is being handled. Default 1000 ms. */
   commitIntervalMs?: number;
-  /** Kafka group session timeout: how soon a killed bridge's partitions move to another. Default 30000 ms. */
+  /**
+   * Kafka group session timeout: how soon a killed bridge's partitions move to another (or to
+   * the same bridge restarted). Default 10000 ms: kafkajs's 30 s kept a restarted PyFaaS from
+   * its own partitions for 30 s; the consumer heartbeats every second while it works, so a
+   * slow batch does not expire it.
+   */
   sessionTimeoutMs?: number;
 }
 
@@ -144,7 +149,7 @@ export class KafkaBridge {
       admin: this.admin,
       logger: this.logger,
       commitIntervalMs: this.options.commitIntervalMs ?? 1000,
-      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 30_000,
+      sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
     });
     this.consumers.set(trigger.id, { consumer, identity });
     consumer.start();

@@ -248,6 +248,7 @@ function isTransient(err: unknown): boolean {
   return false;
 }
 
+/** 0.5 s, 1 s, 2 s, then every 4 s: a broker back from a restart is used within seconds, and a try costs one connection. */
 function backoffMs(attempt: number): number {
-  return Math.min(30_000, 500 * 2 ** (attempt - 1));
+  return Math.min(4000, 500 * 2 ** (attempt - 1));
 }
