@@ -244,7 +244,12 @@ class CgroupLimits implements InstanceLimits {
   wrap(command: string, args: string[]): { command: string; args: string[] } {
     // The shell moves itself into the groups, then becomes the command: everything the
     // command forks is born inside them. Group paths are made of safe characters only.
-    return launcher(this.groups.map((group) => `echo $$ > '${path.join(group, 'cgroup.procs')}'`), command, args);
+    // On v1 it writes 0 (itself) to `tasks`: moving the current thread alone skips the
+    // global threadgroup lock, whose first writer waits out an RCU grace period (5-10 ms
+    // of every start here); the shell has one thread, so that moves the whole process.
+    // v2 has no such file for domain groups: cgroup.procs it is.
+    const join = this.mode === 'cgroup-v1' ? (group: string) => `echo 0 > '${path.join(group, 'tasks')}'` : (group: string) => `echo $$ > '${path.join(group, 'cgroup.procs')}'`;
+    return launcher(this.groups.map(join), command, args);
   }
 
   unthrottle(): void {
