@@ -7,6 +7,35 @@
  * modules/runtime/protocol.ts). fds 1 and 2 stay the instance's own log; what the handler
  * prints during an invocation is captured in-process and returned with its result.
  */
+
+/**
+ * V8 refuses the code cache built into node as soon as any V8 flag differs from its
+ * default, and the shim runs with --max-old-space-size: every built-in module outside
+ * node's startup snapshot (net and the streams, which the shim needs) would be compiled
+ * from source, 10-15 ms of each start. The heap was sized when the isolate was made, so
+ * the flag goes back to its default while the shim loads its modules and is set again
+ * before the handler loads (`heapFlags.restore`): user code, and any Worker it starts,
+ * sees it as passed. process.binding('v8') reaches V8's flags without node:v8, which
+ * loads the streams itself; it is deprecated, hence the muted warning. Without it the
+ * shim only starts slower.
+ */
+const heapFlags = (() => {
+  const passed = process.execArgv.find((arg) => arg.startsWith('--max-old-space-size='));
+  const none = { restore() {} };
+  if (!passed) return none;
+  const muted = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    const binding = process.binding('v8');
+    binding.setFlagsFromString('--max-old-space-size=0');
+    return { restore: () => binding.setFlagsFromString(passed) };
+  } catch {
+    return none;
+  } finally {
+    process.noDeprecation = muted;
+  }
+})();
+
 const fs = require('node:fs');
 const net = require('node:net');
 const util = require('node:util');
@@ -342,6 +371,7 @@ process.on('unhandledRejection', (reason) => process.stderr.write(`Unhandled rej
 
 async function main() {
   const [modulePath, exportName] = process.argv.slice(2);
+  heapFlags.restore();
   const loaded = await loadHandler(modulePath, exportName);
   if (loaded.error) {
     send({ type: 'init_error', error: loaded.error });

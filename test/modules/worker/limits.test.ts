@@ -30,6 +30,15 @@ exports.heap_hog = () => {
   const kept = [];
   for (;;) kept.push({ text: 'x'.repeat(64) + Math.random(), more: [1, 2, 3] });
 };
+
+exports.heap_limits = () => new Promise((resolve, reject) => {
+  const worker = new (require('node:worker_threads').Worker)(
+    "const { parentPort } = require('node:worker_threads'); parentPort.postMessage(require('node:v8').getHeapStatistics().heap_size_limit)",
+    { eval: true },
+  );
+  worker.once('message', (inWorker) => resolve({ main: require('node:v8').getHeapStatistics().heap_size_limit, worker: inWorker }));
+  worker.once('error', reject);
+});
 `;
 
 describe('instance limits', () => {
@@ -74,6 +83,17 @@ describe('instance limits', () => {
     const instance = await startedInstance({ 'index.js': NODE_HOG }, { runtime: 'node20', handler: 'index.heap_hog', memoryMb: 64, timeoutMs: 30_000 });
     const outcome = await instance.invoke(request(), 30_000);
     expect(outcome).toMatchObject({ status: 'crashed', error: { type: 'OutOfMemory' } });
+  });
+
+  it("caps Node's heap, and a Worker's, by the flag the launcher passes (the shim sets it back before the handler loads)", async () => {
+    const instance = await startedInstance({ 'index.js': NODE_HOG }, { runtime: 'node20', handler: 'index.heap_limits', memoryMb: 128 });
+    const outcome = await instance.invoke(request(), 5000);
+    expect(outcome.status).toBe('succeeded');
+    const { main, worker } = outcome.result as { main: number; worker: number };
+    // 96 MB of old space plus the young generation; unflagged, V8 would take GBs on this host.
+    expect(main).toBeLessThan(256 * 2 ** 20);
+    expect(worker).toBeLessThan(256 * 2 ** 20);
+    expect(instance.logTail()).not.toMatch(/Deprecation|DEP0111/);
   });
 
   it('ends a fork bomb and leaves no process behind', async () => {
