@@ -25,11 +25,13 @@ const ADDRESS_SPACE_HEADROOM_MB = 64;
  * proportional share, never under `floorCores`. While the instance starts (until `ready()`
  * or `startBoostMs`) it may use `startCores`, so importing the interpreter and the handler
  * is not stretched tenfold for a small function. The runtime policy will set these later.
- * The floor is a quarter core and the period 20 ms: with Lambda's 0.07 core at 128 MB and a
- * 100 ms period, a Node instance's GC burst stalled a warm call for up to 90 ms (p99 76 ms
- * measured); a quota refilled every 20 ms stalls at most one short period.
+ * The floor is a quarter core: with Lambda's 0.07 core at 128 MB a Node instance's GC burst
+ * stalled a warm call for up to 90 ms (p99 76 ms measured). The period is the kernel's
+ * 100 ms: a 20 ms one (5 ms of CPU per period at the floor) was used up by Node's JIT and GC
+ * threads in many periods and put warm Node calls at p99 13-16 ms, against 1.3-2.7 ms with
+ * 100 ms (`npm run bench:pool`, 200 and 1000 calls).
  */
-export const CPU_POLICY = Object.freeze({ mbPerCore: 1769, floorCores: 0.25, startCores: 2, startBoostMs: 1000, periodUs: 20_000 });
+export const CPU_POLICY = Object.freeze({ mbPerCore: 1769, floorCores: 0.25, startCores: 2, startBoostMs: 1000, periodUs: 100_000 });
 /** Open files per process inside the sandbox (RLIMIT_NOFILE, soft and hard). */
 export const OPEN_FILES_LIMIT = 1024;
 /** Processes and threads of all functions on this host together (pids.max of the shared parent group). */
