@@ -14,7 +14,7 @@ describe('fault injection (short run of npm run chaos)', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-chaos-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('loses, duplicates and hangs nothing when PyFaaS, Temporal, Kafka, PostgreSQL and a function instance are SIGKILLed, and recovers from each within 15 s', async () => {
+  it('loses, duplicates and hangs nothing when PyFaaS, Temporal, Kafka, PostgreSQL and the function instances (mid-run) are SIGKILLed, and recovers from each within 15 s', async () => {
     const json = path.join(dir, 'chaos.json');
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'chaos', 'run.js'), '--rate', '2', '--settle-ms', '3000', '--json', json, '--check'], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -28,6 +28,7 @@ describe('fault injection (short run of npm run chaos)', () => {
     const { rows } = JSON.parse(readFileSync(json, 'utf8')) as { rows: FaultRow[] };
     const faults = rows.filter((row) => row.killed);
     expect(faults.map((row) => row.fault)).toEqual(['pyfaas', 'temporal', 'kafka', 'postgres', 'instance']);
+    expect(faults[4].killed).toMatch(/^every instance of the function \(\d+, \d+ processes\)$/);
     for (const row of rows) {
       expect({ fault: row.fault, lost: row.lost, duplicated: row.duplicated, hanging: row.hanging }).toEqual({ fault: row.fault, lost: 0, duplicated: 0, hanging: 0 });
       expect(row.sent.sync + row.sent.async + row.sent.kafka).toBeGreaterThan(0);
