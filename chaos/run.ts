@@ -95,6 +95,7 @@ async function runFaults(options: Options, stack: ChaosStack, load: SteadyLoad, 
   for (const fault of options.faults) {
     load.window = windows.length;
     await sleep(options.settleMs);
+    const restartsBefore = Object.fromEntries(stack.services().map((service) => [service.name, service.restarts]));
     const killed = inject(fault, stack, FUNCTION);
     const window: Window & { kill: { killed: string; at: number } } = { fault, kill: { killed, at: Date.now() } };
     windows.push(window);
@@ -106,6 +107,10 @@ async function runFaults(options: Options, stack: ChaosStack, load: SteadyLoad, 
       await sleep(500);
       recovered = recoveryMs(windowItems(), effectsByKey(internet.effects), window.kill.at);
     }
+    // Requests may succeed again a moment before the supervisor records the restart.
+    const restartedBy = Date.now() + 30_000;
+    const killedService = () => stack.services().find((service) => service.name === fault);
+    while (fault !== 'instance' && Date.now() < restartedBy && !(killedService()?.state === 'running' && (killedService()?.restarts ?? 0) > (restartsBefore[fault] ?? 0))) await sleep(200);
     const restarts = Object.fromEntries(stack.services().map((service) => [service.name, service.restarts]));
     window.restarts = restarts;
     const byStream = recoveryByStream(windowItems(), effectsByKey(internet.effects), window.kill.at);
