@@ -49,7 +49,6 @@ export function createDeleteActivities(deps: DeleteActivityDeps) {
 
     async evictInstances({ functionName }: { functionName: string }): Promise<void> {
       await deps.pool.evict(functionName, undefined, 0);
-      deps.specs.forget(functionName);
     },
 
     /** Removes the records, then the code no other function uses. */

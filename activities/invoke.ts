@@ -2,9 +2,9 @@ import { Context } from '@temporalio/activity';
 import type { Logger } from '../common/logger';
 import type { PayloadStore } from '../modules/task/payloads';
 import type { ExecutionPool } from '../modules/worker/contract';
-import type { FunctionService } from '../modules/meta/functions';
+import type { FunctionReads } from '../modules/meta/function-reads';
 import { NoActiveVersionError } from '../modules/task/errors';
-import type { AttemptOutcome, InvocationPlan } from '../workflows/contracts';
+import type { AttemptOutcome, Declined, InvocationPlan } from '../workflows/contracts';
 import { asActivity, toFailure } from './failures';
 import type { VersionSpecs } from './version-specs';
 
@@ -21,11 +21,13 @@ export interface InvokeActivityDeps {
   nodeId: string;
   /** Told after a cold start, so a scaler resting at zero looks again at once (debounced by the caller). */
   onColdStart?: (functionName: string) => void;
-  functions: FunctionService;
+  reads: FunctionReads;
   specs: VersionSpecs;
   pool: ExecutionPool;
   payloads: PayloadStore;
   logger: Logger;
+  /** Whether `runHere` may run attempts (off when the placement module distributes every attempt itself). */
+  fastPath: boolean;
 }
 
 /** Quiet for the first second (most invocations end sooner), then every 2 s (node heartbeat timeout: 6 s). */
@@ -50,12 +52,31 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
      */
     async planInvocation({ functionName, version }: { functionName: string; version?: number }): Promise<InvocationPlan> {
       return asActivity(async () => {
-        const fn = await deps.functions.get(functionName);
+        const fn = await deps.reads.get(functionName);
         const number = version ?? fn.activeVersion ?? undefined;
         if (number === undefined) throw new NoActiveVersionError(`Function ${JSON.stringify(functionName)} has no active version yet; its deployment has not completed.`);
-        const record = await deps.functions.getVersion(functionName, number);
+        const record = await deps.reads.getVersion(functionName, number);
         if (record.status !== 'ready') throw new NoActiveVersionError(`Version ${number} of ${JSON.stringify(functionName)} is ${record.status}, not ready to invoke.`);
         return { version: number, retry: fn.retry, timeoutMs: record.config.timeoutMs, destinations: fn.destinations ?? {} };
+      });
+    },
+
+    /**
+     * The fast path, run as a local activity inside the workflow task that started the
+     * invocation: the attempt runs in this process when a warm instance of the version is
+     * idle here and the function is under its concurrency cap; otherwise it declines at once
+     * and the workflow places the attempt (`runFunction`).
+     */
+    async runHere(request: RunFunctionRequest): Promise<AttemptOutcome | Declined> {
+      if (!deps.fastPath) return { declined: 'the placement module places every attempt' };
+      return asActivity(async () => {
+        const spec = await deps.specs.get(request.functionName, request.version);
+        const event = request.eventRef ? await deps.payloads.get(request.eventRef) : request.event;
+        const startedAt = new Date().toISOString();
+        const outcome = await deps.pool.invokeWarm(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, Context.current().cancellationSignal);
+        if (!outcome) return { declined: 'no idle warm instance on this node' };
+        const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
+        return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'local' as const };
       });
     },
 
@@ -74,7 +95,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
         if (outcome.coldStart) deps.onColdStart?.(request.functionName);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, coldStart: outcome.coldStart }, 'invocation attempt done');
-        return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId };
+        return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'placed' as const };
       } catch (err) {
         throw toFailure(err);
       } finally {

@@ -3,7 +3,13 @@
  * activity (`pingWorker`), same server, same worker process, same connection, same run.
  *
  *   npm run bench            (= npm run build && node dist/bench/invoke.js)
- *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8] [--probes 2000]
+ *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8] [--probes 2000] [--load-seconds 15]
+ *
+ * The floor: the same warm sandboxed instance behind a bare HTTP server (bench/floor.ts).
+ * Sync throughput at 32 and 200 concurrent clients, PyFaaS and the bare workflow each driven
+ * by a load process of its own (bench/load-client.ts), with the CPU each process used per
+ * invocation read from /proc: this process (the PyFaaS API and worker, or the bare
+ * workflow's worker), the Temporal server, the sandboxes.
  *
  * Auth: warm invokes with a token beside the same route table served without auth checks
  * (bench/without-auth.ts), interleaved one by one so both see the same machine; and the
@@ -12,6 +18,7 @@
  * Prints a table and a JSON document with each figure beside its baseline and the goal.
  */
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,6 +35,9 @@ import { generateToken } from '../modules/auth/tokens';
 import { startPyFaaS } from '../process/serve';
 import { option, pad, percentile, round, runBenchmark, spawnTime, throughput, timeSequential } from './stats';
 import { serveWithoutAuth } from './without-auth';
+import { cpuDuring, processCpuMs, treesCpuMs } from './cpu';
+import { serveFloor } from './floor';
+import type { LoadResult } from './load-client';
 import { sandboxedSpawnTime } from './sandboxed-spawn';
 
 const REQUESTS = option('requests', 300);
@@ -35,6 +45,8 @@ const SECONDS = option('seconds', 30);
 const WINDOW = option('window', 32);
 const COLDS = option('colds', 8);
 const PROBES = option('probes', 2000);
+const LOAD_SECONDS = option('load-seconds', 15);
+const CONCURRENCY = [32, 200];
 const TOKEN = generateToken();
 const IDLE_MS = 1500;
 
@@ -73,6 +85,24 @@ async function main(): Promise<void> {
     logger.info(`warm latency: ${REQUESTS} sequential calls each`);
     const bareTimes = await timeSequential(bare, REQUESTS, 30);
     const warmTimes = await timeSequential(invoke, REQUESTS, 30);
+
+    logger.info(`floor: ${REQUESTS} sequential calls straight to the same warm instance over HTTP (no Temporal)`);
+    const floor = await serveFloor(pyfaas.pool!, await pyfaas.platform.specs.get('identity', 1));
+    const floorTimes = await timeSequential(() => post('/', { hello: 'world' }, floor.url), REQUESTS, 30);
+    await floor.close();
+
+    const cpuGroups = {
+      process: () => processCpuMs(process.pid),
+      temporal: () => processCpuMs(stack.services[0].pid!),
+      sandboxes: () => treesCpuMs(pyfaas.pool!.stats().instances.flatMap((instance) => (instance.pid ? [instance.pid] : []))),
+    };
+    const concurrency = [];
+    for (const clients of CONCURRENCY) {
+      logger.info(`sync under load: ${clients} concurrent clients for ${LOAD_SECONDS} s, the bare workflow, then PyFaaS`);
+      const bareLoad = await cpuDuring(cpuGroups, () => runLoad({ mode: 'workflow', temporalAddress: stack.temporalAddress, taskQueue: 'bench', clients, seconds: LOAD_SECONDS }));
+      const pyfaasLoad = await cpuDuring(cpuGroups, () => runLoad({ mode: 'http', url: `${api}/v1/functions/identity/invoke`, token: TOKEN, clients, seconds: LOAD_SECONDS }));
+      concurrency.push({ clients, bare: withCpuPerCall(bareLoad), pyfaas: withCpuPerCall(pyfaasLoad) });
+    }
 
     logger.info(`auth: ${REQUESTS} warm invokes with a token interleaved with as many without auth checks, then ${PROBES} GET /v1/whoami each way`);
     const open = await serveWithoutAuth(pyfaas.routes!, config.api.bodyLimitBytes);
@@ -114,9 +144,14 @@ async function main(): Promise<void> {
     const barePython = spawnTime(python3Path(), ['-c', 'pass'], 15);
     const bareP50 = percentile(bareTimes, 50);
     const figures = {
-      warmP50: { pyfaas: round(percentile(warmTimes, 50)), baseline: round(bareP50), ratio: round(percentile(warmTimes, 50) / bareP50), goal: '≤ 1.3× bare workflow' },
+      warmP50: { pyfaas: round(percentile(warmTimes, 50)), baseline: round(bareP50), ratio: round(percentile(warmTimes, 50) / bareP50), goal: '≤ 20 ms and ≤ 1.0× bare workflow' },
+      floor: { p50: round(percentile(floorTimes, 50)), p99: round(percentile(floorTimes, 99)), goal: 'what the platform adds: warm p50 − floor p50' },
+      concurrency: concurrency.map(({ clients, bare, pyfaas: platform }) => ({
+        clients, pyfaas: platform, baseline: bare, ratio: round(platform.perSecond / bare.perSecond),
+        goal: clients === 32 ? '≥ 100/s and ≥ 1.5× bare; CPU ≤ 6 ms (PyFaaS) and ≤ 12 ms (Temporal) per call' : '-',
+      })),
       warmP99: { pyfaas: round(percentile(warmTimes, 99)), baseline: round(percentile(bareTimes, 99)), ratioToOwnP50: round(percentile(warmTimes, 99) / percentile(warmTimes, 50)), goal: 'p99 ≤ 2× p50' },
-      coldStart: { pyfaas: round(percentile(colds, 50)), baseline: round(sandboxedPython + bareP50), ratio: round(percentile(colds, 50) / (sandboxedPython + bareP50)), goal: '≤ 1.5× (sandboxed python -c pass + bare workflow)', sandboxedPython: round(sandboxedPython), barePython: round(barePython) },
+      coldStart: { pyfaas: round(percentile(colds, 50)), baseline: round(sandboxedPython + bareP50), ratio: round(percentile(colds, 50) / (sandboxedPython + bareP50)), goal: '≤ 1.2× (sandboxed python -c pass + bare workflow)', sandboxedPython: round(sandboxedPython), barePython: round(barePython) },
       asyncThroughput: { pyfaas: round(asyncRate), baseline: round(bareRate), ratio: round(asyncRate / bareRate), goal: '≥ 0.8× bare workflow', unit: 'completed/s' },
       idleInstanceRss: { pyfaas: round(meanRss / 2 ** 20), instances: instances.length, goal: '≤ 15 MB per idle Python instance', unit: 'MiB (whole sandbox tree)' },
       authInvokeP50: added(tokenInvokes, openInvokes),
@@ -125,6 +160,13 @@ async function main(): Promise<void> {
     console.log('\nfigure                     PyFaaS      baseline    ratio   goal');
     console.log(`warm sync p50 (ms)         ${pad(figures.warmP50.pyfaas)}${pad(figures.warmP50.baseline)}${pad(figures.warmP50.ratio, 8)}${figures.warmP50.goal}`);
     console.log(`warm sync p99 (ms)         ${pad(figures.warmP99.pyfaas)}${pad(figures.warmP99.baseline)}${pad(figures.warmP99.ratioToOwnP50, 8)}${figures.warmP99.goal}`);
+    console.log(`floor p50 / p99 (ms)       ${pad(`${figures.floor.p50} / ${figures.floor.p99}`)}${pad('-')}${pad('-', 8)}${figures.floor.goal}`);
+    for (const row of figures.concurrency) {
+      const { pyfaas: p, baseline: b } = row;
+      console.log(`sync @${String(row.clients).padEnd(3)} calls/s          ${pad(p.perSecond)}${pad(b.perSecond)}${pad(row.ratio, 8)}${row.goal}`);
+      console.log(`sync @${String(row.clients).padEnd(3)} p50 / p99 (ms)   ${pad(`${p.p50Ms} / ${p.p99Ms}`)}${pad(`${b.p50Ms} / ${b.p99Ms}`)}${pad('-', 8)}p99 ≤ 2× p50`);
+      console.log(`sync @${String(row.clients).padEnd(3)} CPU ms/call      ${pad(`${p.cpuMsPerCall.process}+${p.cpuMsPerCall.temporal}+${p.cpuMsPerCall.sandboxes}`)}${pad(`${b.cpuMsPerCall.process}+${b.cpuMsPerCall.temporal}`)}${pad('-', 8)}this process + Temporal server (+ sandboxes)`);
+    }
     console.log(`cold start (ms)            ${pad(figures.coldStart.pyfaas)}${pad(figures.coldStart.baseline)}${pad(figures.coldStart.ratio, 8)}${figures.coldStart.goal}`);
     console.log(`async throughput (/s)      ${pad(figures.asyncThroughput.pyfaas)}${pad(figures.asyncThroughput.baseline)}${pad(figures.asyncThroughput.ratio, 8)}${figures.asyncThroughput.goal}`);
     console.log(`idle Python instance (MiB) ${pad(figures.idleInstanceRss.pyfaas)}${pad(round(0))}${pad('-', 8)}${figures.idleInstanceRss.goal}`);
@@ -136,6 +178,21 @@ async function main(): Promise<void> {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Runs the load process (bench/load-client.ts) and returns what it measured. */
+function runLoad(spec: Record<string, unknown>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [path.join(__dirname, 'load-client.js'), JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`the load process failed: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult);
+    });
+  });
+}
+
+function withCpuPerCall({ result, cpuMs }: { result: LoadResult; cpuMs: Record<string, number> }) {
+  const perCall = (ms: number) => round(ms / Math.max(1, result.completed));
+  return { ...result, cpuMsPerCall: { process: perCall(cpuMs.process), temporal: perCall(cpuMs.temporal), sandboxes: perCall(cpuMs.sandboxes) } };
 }
 
 /**

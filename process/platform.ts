@@ -20,6 +20,7 @@ import { scheduleTrigger } from '../modules/trigger/schedule';
 import { TriggerService } from '../modules/trigger/service';
 import { VersionSpecs } from '../activities/version-specs';
 import { ChangeFeed } from '../modules/meta/revisions';
+import { FunctionReads } from '../modules/meta/function-reads';
 import { PolicyService } from '../modules/meta/policies';
 import { AuditService } from '../modules/meta/audit';
 import { TokenService, tokensAuth } from '../modules/auth/tokens';
@@ -36,6 +37,8 @@ export interface Platform {
   runtime: (id: string) => RuntimeModule;
   meta: MetaStore;
   functions: FunctionService;
+  /** The invoke hot path's cached reads of functions, versions and aliases. */
+  reads: FunctionReads;
   artifacts: ArtifactStore;
   payloads: PayloadStore;
   specs: VersionSpecs;
@@ -93,9 +96,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     return registry.get<RuntimeModule>('runtime', id);
   };
   const meta = await MetaStore.open(config.database.url, logger);
-  const functions = new FunctionService(meta);
   const changes = new ChangeFeed(meta, logger);
   await changes.start();
+  const functions = new FunctionService(meta, changes);
+  const aliases = new AliasService(meta, functions, changes);
+  const reads = new FunctionReads(functions, aliases, changes);
   return {
     registry,
     runtime,
@@ -103,10 +108,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     functions,
     artifacts: new ArtifactStore(path.join(config.dataDir, 'artifacts')),
     payloads: new PayloadStore(path.join(config.dataDir, 'payloads')),
-    specs: new VersionSpecs(functions),
+    reads,
+    specs: new VersionSpecs(reads),
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
     nodes: new NodeService(meta),
-    aliases: new AliasService(meta, functions),
+    aliases,
     changes,
     policies: new PolicyService(meta, changes),
     tokens: new TokenService(meta, changes),

@@ -157,9 +157,9 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;
       const { aliases } = platform;
-      const invoker = new Invoker({ client, functions, aliases, payloads, taskQueue, eagerStart: hasWorker });
+      const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
-      const guard = createRouteGuard({ gate, audit: platform.audit, functions });
+      const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });
       const routes = apiRoutes({
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),

@@ -49,7 +49,7 @@ export interface PlatformDeps {
 function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry } = platform;
   return {
-    ...createInvokeActivities({ nodeId, functions, specs, pool, payloads, logger, onColdStart: (fn) => scalers.wake(fn) }),
+    ...createInvokeActivities({ nodeId, reads: platform.reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn) }),
     ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId }),
     ...createScalingActivities({ client, functions, nodes, registry, logger }),
     ...createNodeScalingActivities({ specs, pool }),
@@ -88,8 +88,8 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
  */
 export async function createNodeWorker(deps: Omit<WorkerDeps, 'platform' | 'bundlePath'> & { platform: PlatformDeps }): Promise<Worker> {
   const { platform, pool, payloads } = { ...deps.platform, payloads: deps.platform.platform.payloads };
-  const { specs, functions } = platform;
-  const invoke = createInvokeActivities({ nodeId: deps.nodeId, functions, specs, pool, payloads, logger: deps.logger, onColdStart: (fn) => deps.platform.scalers.wake(fn) });
+  const { specs, reads } = platform;
+  const invoke = createInvokeActivities({ nodeId: deps.nodeId, reads, specs, pool, payloads, logger: deps.logger, fastPath: false, onColdStart: (fn) => deps.platform.scalers.wake(fn) });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

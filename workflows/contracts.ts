@@ -62,6 +62,15 @@ export interface AttemptOutcome {
   /** The worker node that ran it. */
   nodeId: string;
   startedAt: string;
+  /** `local`: inside the workflow task, on the node holding a warm instance (the fast path); `placed`: an activity where placement said. */
+  path?: InvocationPath;
+}
+
+export type InvocationPath = 'local' | 'placed';
+
+/** The fast path's answer when the attempt cannot run where the workflow task is. */
+export interface Declined {
+  declined: string;
 }
 
 /** The workflow's result: what GET /v1/invocations/{id} shows once it is done. */
@@ -78,6 +87,8 @@ export interface InvocationRecord {
   coldStart: boolean;
   attempts: number;
   durationMs: number;
+  /** How the last attempt ran (see AttemptOutcome.path). */
+  path?: InvocationPath;
   /** The worker node that ran the last attempt. */
   nodeId?: string;
 }

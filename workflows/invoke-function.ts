@@ -10,7 +10,8 @@ import {
 import type { InvokeActivities } from '../activities/invoke';
 import type { AttemptOutcome, InvocationPlan, InvocationRecord, InvokeInput } from './contracts';
 import { deliverToDestination } from './destinations';
-import { NOT_RETRYABLE, runPlaced } from './placed-run';
+import { runAttempt } from './attempt';
+import { NOT_RETRYABLE } from './placed-run';
 import { STATUS_KEY, VERSION_KEY } from './search-attributes';
 
 /** Backoff between async retries after a function error: 1 s, 2 s, 4 s… up to 30 s. */
@@ -48,27 +49,30 @@ async function planOf(input: InvokeInput): Promise<InvocationPlan> {
 }
 
 /**
- * One invocation of a function. The workflow id is the invocation id. Each attempt runs on
- * the node placement chooses (workflows/placed-run.ts); platform trouble (no free instance, a
+ * One invocation of a function. The workflow id is the invocation id. The first attempt
+ * tries the fast path (workflows/attempt.ts); others run on the node placement chooses
+ * (workflows/placed-run.ts); platform trouble (no free instance, a
  * lost node) is retried there, while function errors are retried here, per the function's
  * policy, for async invocations only. An async invocation's record then goes to the
  * function's destination for its outcome, if it has one.
  */
 export async function invokeFunction(input: InvokeInput): Promise<InvocationRecord> {
-  setStatus('running');
   let attempt = 0;
+  // `queued` (set at start) until an attempt waits on a placed activity: a fast-path run
+  // goes from queued to its outcome in one workflow task, with one upsert.
+  let markedRunning = false;
+  const markRunning = () => {
+    if (!markedRunning) setStatus('running');
+    markedRunning = true;
+  };
   try {
     const plan = await planOf(input);
     for (;;) {
       attempt += 1;
-      const outcome = await runPlaced(plan, {
-        invocationId: workflowInfo().workflowId,
-        functionName: input.functionName,
-        event: input.event,
-        eventRef: input.eventRef,
-        attempt,
-      });
+      const request = { invocationId: workflowInfo().workflowId, functionName: input.functionName, event: input.event, eventRef: input.eventRef, attempt };
+      const outcome = await runAttempt(plan, request, { tryHere: attempt === 1, beforePlacing: markRunning });
       if (worthRetrying(input, plan, outcome, attempt)) {
+        markRunning(); // it waits out a backoff: running meanwhile
         await sleep(Math.min(FUNCTION_RETRY_BASE_MS * 2 ** (attempt - 1), FUNCTION_RETRY_MAX_MS));
         continue;
       }
@@ -77,7 +81,7 @@ export async function invokeFunction(input: InvokeInput): Promise<InvocationReco
       const record: InvocationRecord = {
         functionName: input.functionName, version: plan.version, mode: input.mode, trigger: input.trigger, status,
         result: outcome.result, resultRef: outcome.resultRef, error: outcome.error, logs: outcome.logs,
-        coldStart: outcome.coldStart, attempts: attempt, durationMs: outcome.durationMs, nodeId: outcome.nodeId,
+        coldStart: outcome.coldStart, attempts: attempt, durationMs: outcome.durationMs, nodeId: outcome.nodeId, path: outcome.path,
       };
       if (input.mode === 'async') await deliverToDestination(input, plan.destinations, record);
       return record;

@@ -38,7 +38,7 @@ function onSharedQueue(plan: InvocationPlan, taskQueue: string) {
   }).runFunction;
 }
 
-function notRetryable(err: unknown): boolean {
+export function notRetryable(err: unknown): boolean {
   return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && (err.cause.nonRetryable || NOT_RETRYABLE.includes(err.cause.type ?? ''));
 }
 

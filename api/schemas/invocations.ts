@@ -38,6 +38,7 @@ export const invocationViewSchema = z
     attempts: countSchema.optional(),
     durationMs: z.number().min(0).optional(),
     nodeId: z.string().optional().describe('The worker node that ran the last attempt'),
+    path: z.enum(['local', 'placed']).optional().describe('How the last attempt ran: local (the fast path, inside the workflow task, on the node holding a warm instance) or placed (an activity where placement said)'),
     startedAt: isoDateTimeSchema.optional(),
     finishedAt: isoDateTimeSchema.optional(),
   })

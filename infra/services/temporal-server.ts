@@ -25,6 +25,23 @@ export interface TemporalServerOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * The dev server runs one history shard, so per-shard limits cap the whole server. Each
+ * queue reader (transfer: workflow and activity tasks to matching; timer: timeouts, retries,
+ * sleeps; visibility: what list and count queries see) reads new tasks at most
+ * `…MaxPollRPS` times a second (default 20: temporalio/temporal common/dynamicconfig/
+ * constants.go, service/history/queues/reader.go), so every step of every workflow waited
+ * for the next of 20 reads a second, ~50 ms. One task-queue partition: with the default 4, a
+ * task written to a partition no poller is on waits to be forwarded.
+ */
+export const SINGLE_NODE_DYNAMIC_CONFIG = [
+  'history.transferProcessorMaxPollRPS=10000',
+  'history.timerProcessorMaxPollRPS=10000',
+  'history.visibilityProcessorMaxPollRPS=10000',
+  'matching.numTaskqueueReadPartitions=1',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
 export function temporalServerArgs(options: TemporalServerOptions): string[] {
   const args = [
     'server', 'start-dev',
@@ -42,6 +59,7 @@ export function temporalServerArgs(options: TemporalServerOptions): string[] {
     // benchmarks and bursts are not throttled by the server's own rate limits.
     '--dynamic-config-value', 'frontend.namespaceRPS=10000',
     '--dynamic-config-value', 'frontend.rps=10000',
+    ...SINGLE_NODE_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
   ];
   // `default` always exists; naming it again is refused.
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);

@@ -5,6 +5,7 @@ import { ConflictError, InputError, NotFoundError } from '../../common/errors';
 import { parseInput } from '../../common/validation';
 import { FUNCTION_NAME } from './function-input';
 import type { FunctionService } from './functions';
+import { announced, type ChangeFeed } from './revisions';
 import type { MetaStore } from './store';
 
 /** One version an alias sends traffic to, with its share in percent. */
@@ -86,7 +87,12 @@ export class AliasService {
   constructor(
     private readonly store: MetaStore,
     private readonly functions: FunctionService,
+    private readonly changes?: ChangeFeed,
   ) {}
+
+  private write<T>(change: () => Promise<T>): Promise<T> {
+    return announced(this.changes, 'functions', change);
+  }
 
   /**
    * Creates or replaces the alias from a request body `{versions:[{version, weight}]}`.
@@ -106,7 +112,7 @@ export class AliasService {
    */
   async replaceIf(functionName: string, name: string, expected: AliasRoute[], routes: AliasRoute[]): Promise<AliasRecord> {
     await this.checkVersions(functionName, routes);
-    return this.store.em().transactional(async (em) => {
+    return this.write(() => this.store.em().transactional(async (em) => {
       const alias = await em.findOne(AliasSchema, { functionName, name });
       if (!alias) throw new AliasNotFoundError(`Function ${JSON.stringify(functionName)} has no alias ${JSON.stringify(name)}.`);
       // Already set (a retry after a lost answer): done.
@@ -117,7 +123,7 @@ export class AliasService {
       alias.routes = routes;
       alias.updatedAt = new Date();
       return alias;
-    });
+    }));
   }
 
   /** Throws FunctionNotFoundError, AliasNotFoundError. */
@@ -142,14 +148,14 @@ export class AliasService {
   /** Throws FunctionNotFoundError, AliasNotFoundError. */
   async delete(functionName: string, name: string): Promise<void> {
     await this.functions.get(functionName);
-    const removed = await this.store.em().nativeDelete(AliasSchema, { functionName, name });
+    const removed = await this.write(() => this.store.em().nativeDelete(AliasSchema, { functionName, name }));
     if (removed === 0) throw new AliasNotFoundError(`Function ${JSON.stringify(functionName)} has no alias ${JSON.stringify(name)}.`);
   }
 
   private async set(functionName: string, name: string, routes: AliasRoute[], retried = false): Promise<{ alias: AliasRecord; created: boolean }> {
     await this.checkVersions(functionName, routes);
     try {
-      return await this.store.em().transactional(async (em) => {
+      return await this.write(() => this.store.em().transactional(async (em) => {
         const now = new Date();
         const existing = await em.findOne(AliasSchema, { functionName, name });
         if (existing) {
@@ -158,7 +164,7 @@ export class AliasService {
         }
         const alias = em.create(AliasSchema, { id: randomUUID(), functionName, name, routes, createdAt: now, updatedAt: now });
         return { alias, created: true };
-      });
+      }));
     } catch (err) {
       // Two creates raced: the loser replaces what the winner made.
       if (err instanceof UniqueConstraintViolationException && !retried) return this.set(functionName, name, routes, true);

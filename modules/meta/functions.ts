@@ -5,6 +5,7 @@ import { FunctionSchema, FunctionVersionSchema, type FunctionRecord, type Functi
 import type { CreateFunctionInput, UpdateFunctionInput } from './function-input';
 import type { MetaStore } from './store';
 import { AliasSchema } from './aliases';
+import { announced, type ChangeFeed } from './revisions';
 
 export class FunctionNotFoundError extends NotFoundError {
   override readonly code: string = 'FUNCTION_NOT_FOUND';
@@ -38,15 +39,23 @@ export function versionConfigOf(fn: Pick<FunctionRecord, (typeof VERSIONED_FIELD
 
 /**
  * Functions and their immutable versions in the meta store. Every write is one
- * transaction, so a failure leaves no half-written record.
+ * transaction, so a failure leaves no half-written record, and is announced on the change
+ * feed's `functions` topic (what FunctionReads caches goes stale).
  */
 export class FunctionService {
-  constructor(private readonly store: MetaStore) {}
+  constructor(
+    private readonly store: MetaStore,
+    private readonly changes?: ChangeFeed,
+  ) {}
+
+  private write<T>(change: () => Promise<T>): Promise<T> {
+    return announced(this.changes, 'functions', change);
+  }
 
   /** Creates the function and its version 1 (pending). Throws ConflictError when the name is taken. */
   async create(input: CreateFunctionInput, code: NewCode): Promise<{ fn: FunctionRecord; version: FunctionVersionRecord }> {
     try {
-      return await this.store.em().transactional(async (em) => {
+      return await this.write(() => this.store.em().transactional(async (em) => {
         const now = new Date();
         const fn = em.create(FunctionSchema, {
           id: randomUUID(), name: input.name, runtime: input.runtime, handler: input.handler, description: input.description,
@@ -59,7 +68,7 @@ export class FunctionService {
           config: versionConfigOf(fn), createdAt: now,
         });
         return { fn, version };
-      });
+      }));
     } catch (err) {
       if (err instanceof UniqueConstraintViolationException) throw new ConflictError(`A function named ${JSON.stringify(input.name)} already exists.`);
       throw err;
@@ -102,7 +111,7 @@ export class FunctionService {
    * version is made (returned); labels, description, concurrency and retry change in place.
    */
   async update(name: string, patch: Omit<UpdateFunctionInput, 'code'>, code?: NewCode): Promise<{ fn: FunctionRecord; version?: FunctionVersionRecord }> {
-    return this.store.em().transactional(async (em) => {
+    return this.write(() => this.store.em().transactional(async (em) => {
       const fn = await em.findOne(FunctionSchema, { name, status: 'active' });
       if (!fn) throw new FunctionNotFoundError(`No function named ${JSON.stringify(name)}.`);
       const before = JSON.stringify(versionConfigOf(fn));
@@ -119,7 +128,7 @@ export class FunctionService {
         config: versionConfigOf(fn), createdAt: new Date(),
       });
       return { fn, version };
-    });
+    }));
   }
 
   /** Throws VersionNotFoundError. */
@@ -134,13 +143,13 @@ export class FunctionService {
   }
 
   async updateVersion(name: string, number: number, changes: Partial<Pick<FunctionVersionRecord, 'status' | 'error' | 'artifactPath' | 'deploymentId'>>): Promise<void> {
-    await this.store.em().nativeUpdate(FunctionVersionSchema, { functionName: name, number }, changes);
+    await this.write(() => this.store.em().nativeUpdate(FunctionVersionSchema, { functionName: name, number }, changes));
   }
 
   /** Makes `number` the active version (it must be ready) and returns the one it replaced. */
   /** Marks the version ready and, unless `makeActive` is false, the one invoked when none is named. */
   async activate(name: string, number: number, makeActive = true): Promise<number | undefined> {
-    return this.store.em().transactional(async (em) => {
+    return this.write(() => this.store.em().transactional(async (em) => {
       const fn = await em.findOne(FunctionSchema, { name });
       if (!fn) throw new FunctionNotFoundError(`No function named ${JSON.stringify(name)}.`);
       const version = await em.findOne(FunctionVersionSchema, { functionName: name, number });
@@ -151,22 +160,22 @@ export class FunctionService {
       fn.activeVersion = number;
       fn.updatedAt = new Date();
       return previous;
-    });
+    }));
   }
 
   /** Stops new invocations of the function; running ones may finish. Throws FunctionNotFoundError. */
   async markDeleting(name: string): Promise<FunctionRecord> {
-    return this.store.em().transactional(async (em) => {
+    return this.write(() => this.store.em().transactional(async (em) => {
       const fn = await em.findOne(FunctionSchema, { name });
       if (!fn) throw new FunctionNotFoundError(`No function named ${JSON.stringify(name)}.`);
       fn.status = 'deleting';
       return fn;
-    });
+    }));
   }
 
   /** Removes the function and its versions; returns the code hashes no other function still uses. */
   async remove(name: string): Promise<string[]> {
-    return this.store.em().transactional(async (em) => {
+    return this.write(() => this.store.em().transactional(async (em) => {
       const versions = await em.find(FunctionVersionSchema, { functionName: name });
       const hashes = [...new Set(versions.map((v) => v.codeHash))];
       await em.nativeDelete(FunctionVersionSchema, { functionName: name });
@@ -175,6 +184,6 @@ export class FunctionService {
       const stillUsed = await em.find(FunctionVersionSchema, { codeHash: { $in: hashes } }, { fields: ['codeHash'] });
       const used = new Set(stillUsed.map((v) => v.codeHash));
       return hashes.filter((hash) => !used.has(hash));
-    });
+    }));
   }
 }

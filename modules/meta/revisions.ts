@@ -20,7 +20,8 @@ export const RevisionSchema = new EntitySchema<RevisionRecord>({
   },
 });
 
-export type Topic = 'auth';
+/** `auth`: tokens and policies; `functions`: functions, versions and aliases. */
+export type Topic = 'auth' | 'functions';
 
 /**
  * How a change made on one process reaches every other process sharing the meta store: the
@@ -55,14 +56,20 @@ export class ChangeFeed {
     return () => this.listeners.set(topic, (this.listeners.get(topic) ?? []).filter((l) => l !== listener));
   }
 
-  /** Records a change of `topic` for every process, and tells this process's listeners now. */
+  /**
+   * Records a change of `topic` for every process, and tells this process's listeners now
+   * (also when recording it failed: this process at least must not keep what it changed).
+   */
   async bump(topic: Topic): Promise<void> {
-    const em = this.store.em();
-    await em.createQueryBuilder(RevisionSchema).insert({ topic, revision: 0, updatedAt: new Date() }).onConflict('topic').ignore().execute();
-    await em.nativeUpdate(RevisionSchema, { topic }, { revision: raw('revision + 1'), updatedAt: new Date() });
-    const row = await this.store.em().findOne(RevisionSchema, { topic });
-    if (row) this.seen.set(topic, row.revision);
-    this.notify(topic);
+    try {
+      const em = this.store.em();
+      await em.createQueryBuilder(RevisionSchema).insert({ topic, revision: 0, updatedAt: new Date() }).onConflict('topic').ignore().execute();
+      await em.nativeUpdate(RevisionSchema, { topic }, { revision: raw('revision + 1'), updatedAt: new Date() });
+      const row = await this.store.em().findOne(RevisionSchema, { topic });
+      if (row) this.seen.set(topic, row.revision);
+    } finally {
+      this.notify(topic);
+    }
   }
 
   close(): void {
@@ -97,5 +104,18 @@ export class ChangeFeed {
         this.logger.error({ err, topic }, 'change listener failed');
       }
     }
+  }
+}
+
+/**
+ * Runs a write and announces it on `topic` (also when it failed: part of it may have been
+ * written before). A lost announcement only delays other processes: their caches of the
+ * topic read again after a while anyway.
+ */
+export async function announced<T>(changes: ChangeFeed | undefined, topic: Topic, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } finally {
+    await changes?.bump(topic).catch(() => undefined);
   }
 }

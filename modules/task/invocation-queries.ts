@@ -75,7 +75,7 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
   const result = record.resultRef ? await payloads.get(record.resultRef) : record.result;
   return {
     ...base, version: record.version, status: record.status, result, error: record.error, logs: record.logs, coldStart: record.coldStart,
-    attempts: record.attempts, durationMs: record.durationMs, nodeId: record.nodeId,
+    attempts: record.attempts, durationMs: record.durationMs, nodeId: record.nodeId, path: record.path,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { FunctionErrorInfo, InvocationLogs, InvocationMode, InvocationStatus } from '../../workflows/contracts';
+import type { FunctionErrorInfo, InvocationLogs, InvocationMode, InvocationPath, InvocationStatus } from '../../workflows/contracts';
 
 /** An invocation as the API shows it, whatever its state. */
 export interface InvocationView {
@@ -20,6 +20,8 @@ export interface InvocationView {
   durationMs?: number;
   /** The worker node that ran the last attempt. */
   nodeId?: string;
+  /** How the last attempt ran: `local` (the fast path, inside the workflow task) or `placed` (an activity). */
+  path?: InvocationPath;
   startedAt?: string;
   finishedAt?: string;
 }

@@ -3,8 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle 
 import { ConflictError, InputError } from '../../common/errors';
 import type { InvocationMode, InvocationRecord, InvokeInput } from '../../workflows/contracts';
 import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
-import type { FunctionService } from '../meta/functions';
-import type { AliasService } from '../meta/aliases';
+import type { FunctionReads } from '../meta/function-reads';
 import { pickVersion } from './alias-pick';
 import { NoActiveVersionError, platformError } from './errors';
 import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
@@ -30,8 +29,8 @@ export interface InvokeOptions {
 
 export interface InvokerDeps {
   client: Client;
-  functions: FunctionService;
-  aliases: AliasService;
+  /** Cached per process: a warm invocation reads nothing from the meta store. */
+  reads: FunctionReads;
   payloads: PayloadStore;
   taskQueue: string;
   /** Start the workflow eagerly on this process's worker (needs the worker's NativeConnection). */
@@ -48,11 +47,11 @@ export class Invoker {
    */
   async resolve(functionName: string, version?: number, alias?: string): Promise<{ fn: FunctionRecord; version: FunctionVersionRecord }> {
     if (version !== undefined && alias !== undefined) throw new InputError('Name a version or an alias, not both.');
-    const fn = await this.deps.functions.get(functionName);
-    const aliased = alias === undefined ? undefined : pickVersion((await this.deps.aliases.find(functionName, alias)).routes);
+    const fn = await this.deps.reads.get(functionName);
+    const aliased = alias === undefined ? undefined : pickVersion((await this.deps.reads.alias(functionName, alias)).routes);
     const number = version ?? aliased ?? fn.activeVersion ?? undefined;
     if (number === undefined) throw new NoActiveVersionError(`Function ${JSON.stringify(functionName)} has no active version yet; its deployment has not completed.`);
-    const record = await this.deps.functions.getVersion(functionName, number);
+    const record = await this.deps.reads.getVersion(functionName, number);
     if (record.status !== 'ready') throw new ConflictError(`Version ${number} of ${JSON.stringify(functionName)} is ${record.status}, not ready to invoke.`);
     return { fn, version: record };
   }

@@ -63,6 +63,12 @@ export interface ExecutionPool {
    * Resolves with the outcome for function errors, timeouts and crashes; never throws for them.
    */
   invoke(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome>;
+  /**
+   * Runs the invocation only if an instance of the version is idle and warm here and the
+   * function is under its `maxConcurrency`; resolves undefined at once otherwise (it never
+   * starts an instance or waits). The invoke fast path's question "can it run right here?".
+   */
+  invokeWarm(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome | undefined>;
   /** Starts one instance and waits until its handler is loaded; throws InstanceStartError when it cannot load. */
   warm(spec: FunctionVersionSpec): Promise<void>;
   /**

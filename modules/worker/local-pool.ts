@@ -54,6 +54,12 @@ export class LocalPool implements ExecutionPool {
     this.reaper.unref();
   }
 
+  async invokeWarm(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome | undefined> {
+    if (this.closed || (this.inFlight.get(spec.functionName) ?? 0) >= spec.maxConcurrency) return undefined;
+    if (!this.idleInstance(spec)) return undefined;
+    return this.invoke(spec, request, signal);
+  }
+
   async invoke(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome> {
     this.assertOpen();
     const running = this.inFlight.get(spec.functionName) ?? 0;
@@ -66,7 +72,7 @@ export class LocalPool implements ExecutionPool {
     // Counted before the first await, so concurrent cold starts count against the cap too.
     this.inFlight.set(spec.functionName, running + 1);
     try {
-      let instance = this.list(spec).find((candidate) => candidate.state === 'idle' && !this.claimed.has(candidate));
+      let instance = this.idleInstance(spec);
       const coldStart = instance === undefined;
       this.count(spec, coldStart);
       if (!instance) {
@@ -80,6 +86,10 @@ export class LocalPool implements ExecutionPool {
       if (left > 0) this.inFlight.set(spec.functionName, left);
       else this.inFlight.delete(spec.functionName);
     }
+  }
+
+  private idleInstance(spec: FunctionVersionSpec): Instance | undefined {
+    return this.list(spec).find((candidate) => candidate.state === 'idle' && !this.claimed.has(candidate));
   }
 
   async warm(spec: FunctionVersionSpec): Promise<void> {

@@ -27,6 +27,12 @@ export interface PlacementRequest {
 
 export interface Placement {
   readonly id: string;
+  /**
+   * Whether an attempt may first try the node its workflow task runs on (the invoke fast
+   * path: a local activity, when a warm instance of the version is idle there) before
+   * `place` is asked.
+   */
+  readonly tryHereFirst: boolean;
   /** The node id to run on, or undefined for the shared queue. */
   place(request: PlacementRequest, nodes: NodeSnapshot[]): string | undefined;
 }
@@ -45,6 +51,8 @@ function load(node: NodeSnapshot, recent: number): number {
  */
 export const warmFirst: Placement = {
   id: 'warm-first',
+  // An idle warm instance where the workflow task runs is the warmest place there is.
+  tryHereFirst: true,
   place(request, nodes) {
     const candidates = nodes.filter((node) => !request.exclude.includes(node.nodeId));
     if (candidates.length === 0) return undefined;
@@ -64,6 +72,7 @@ export const warmFirst: Placement = {
 /** `shared-queue`: every invocation to the shared task queue; whichever node polls first runs it. */
 export const sharedQueue: Placement = {
   id: 'shared-queue',
+  tryHereFirst: false,
   place: () => undefined,
 };
 

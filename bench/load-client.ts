@@ -1,0 +1,83 @@
+/**
+ * The load generator of `npm run bench`'s concurrency figures, as a process of its own so
+ * its CPU is not counted as the platform's: `clients` callers each calling in a loop for
+ * `seconds`, then one JSON line with the calls completed and their latencies.
+ *
+ *   node dist/bench/load-client.js '{"mode":"http","url":…,"token":…,"clients":32,"seconds":10}'
+ *   node dist/bench/load-client.js '{"mode":"workflow","temporalAddress":…,"taskQueue":…,"clients":32,"seconds":10}'
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { percentile, round } from './stats';
+
+interface LoadSpec {
+  mode: 'http' | 'workflow';
+  clients: number;
+  seconds: number;
+  url?: string;
+  token?: string;
+  temporalAddress?: string;
+  taskQueue?: string;
+}
+
+export interface LoadResult {
+  completed: number;
+  failed: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function callerFor(spec: LoadSpec): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+  if (spec.mode === 'http') {
+    const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` }, body: JSON.stringify({ hello: 'world' }) };
+    return {
+      call: async () => {
+        const response = await fetch(spec.url!, init);
+        const body = (await response.json()) as { status?: string };
+        if (response.status !== 200 || body.status !== 'succeeded') throw new Error(`HTTP ${response.status} ${JSON.stringify(body)}`);
+      },
+      close: async () => undefined,
+    };
+  }
+  const connection = await Connection.connect({ address: spec.temporalAddress! });
+  const client = new Client({ connection });
+  return {
+    call: async () => {
+      await client.workflow.execute('pingWorker', { taskQueue: spec.taskQueue!, workflowId: `bare-${randomUUID()}`, args: ['x'] });
+    },
+    close: () => connection.close(),
+  };
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2]) as LoadSpec;
+  const { call, close } = await callerFor(spec);
+  const latencies: number[] = [];
+  let failed = 0;
+  const deadline = performance.now() + spec.seconds * 1000;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: spec.clients }, async () => {
+    while (performance.now() < deadline) {
+      const at = performance.now();
+      try {
+        await call();
+        latencies.push(performance.now() - at);
+      } catch {
+        failed += 1;
+      }
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  await close();
+  const result: LoadResult = { completed: latencies.length, failed, perSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
