@@ -3,7 +3,7 @@ import type { Logger } from '../common/logger';
 import { DEAD_LETTER_HEADERS as H } from '../modules/trigger/kafka/dead-letter';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { PayloadStore } from '../modules/task/payloads';
-import type { Destination, FunctionErrorInfo } from '../workflows/contracts';
+import type { Destination, FunctionErrorInfo } from '../contracts/invocation';
 
 /** What a destination receives when an async invocation ends. */
 export interface DeliveryRecord {

@@ -4,7 +4,7 @@ import type { PayloadStore } from '../modules/task/payloads';
 import type { ExecutionPool } from '../modules/worker/contract';
 import type { FunctionReads } from '../modules/meta/function-reads';
 import { NoActiveVersionError } from '../modules/task/errors';
-import type { AttemptOutcome, Declined, InvocationPlan } from '../workflows/contracts';
+import type { AttemptOutcome, Declined, InvocationPlan } from '../contracts/invocation';
 import { asActivity, toFailure } from './failures';
 import type { VersionSpecs } from './version-specs';
 

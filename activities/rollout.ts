@@ -4,7 +4,7 @@ import { VersionNotReadyError, type AliasService } from '../modules/meta/aliases
 import type { FunctionService } from '../modules/meta/functions';
 import { rolloutBase } from '../modules/meta/rollouts';
 import type { ExecutionPool } from '../modules/worker/contract';
-import type { AliasRouteSpec, VersionHealth } from '../workflows/rollout-contracts';
+import type { AliasRouteSpec, VersionHealth } from '../contracts/rollout';
 import { asActivity } from './failures';
 import type { VersionSpecs } from './version-specs';
 

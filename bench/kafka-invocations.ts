@@ -19,7 +19,7 @@ import { freePort } from '../infra/ports';
 import { INVOKE_WORKFLOW, invocationStart } from '../modules/task/invocation-start';
 import { toRecordEvent } from '../modules/trigger/kafka';
 import { startPyFaaS } from '../process/serve';
-import type { InvocationRecord } from '../workflows/contracts';
+import type { InvocationRecord } from '../contracts/invocation';
 import { PARTITIONS, bareConsumer, produce, produceSteadily, startKafkaBench } from './kafka-support';
 import { option, pad, percentile, round, runBenchmark } from './stats';
 

@@ -9,7 +9,7 @@ import { triggerLabel } from '../modules/trigger/contract';
 import { KafkaBridge, createTemporalStarter, kafkaSpecOf, type KafkaTriggerConfig, type PreparedStart, type StartRequest } from '../modules/trigger/kafka';
 import { INVOKE_TOPIC_TRIGGER, invokeTopicSpec, parseInvokeRecord } from '../modules/trigger/kafka/invoke-topic';
 import type { TriggerService } from '../modules/trigger/service';
-import type { InvokeInput } from '../workflows/contracts';
+import type { InvokeInput } from '../contracts/invocation';
 
 export interface BridgeDeps {
   config: Config;

@@ -1,6 +1,6 @@
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { InvokeActivities, RunFunctionRequest } from '../activities/invoke';
-import type { AttemptOutcome, InvocationPlan } from './contracts';
+import type { AttemptOutcome, InvocationPlan } from '../contracts/invocation';
 import { notRetryable, runPlaced } from './placed-run';
 
 /** Time for the fast path on top of the function's own timeout (reading the spec and payloads). */

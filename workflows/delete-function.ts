@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { DeleteActivities } from '../activities/delete';
-import type { DeleteInput } from './contracts';
+import type { DeleteInput } from '../contracts/deployment';
 
 /**
  * Deletes a function already marked `deleting` (no new invocations): remove its triggers,

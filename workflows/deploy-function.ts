@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DeployActivities } from '../activities/deploy';
-import type { DeployInput, DeployProgress } from './contracts';
+import type { DeployInput, DeployProgress } from '../contracts/deployment';
 
 export const deploymentProgressQuery = defineQuery<DeployProgress>('deploymentProgress');
 

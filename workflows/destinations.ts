@@ -1,6 +1,6 @@
 import { ActivityFailure, isCancellation, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { DestinationActivities, DeliveryRecord } from '../activities/destinations';
-import type { Destinations, InvocationRecord, InvokeInput } from './contracts';
+import type { Destinations, InvocationRecord, InvokeInput } from '../contracts/invocation';
 
 /** ~2 minutes of tries (1 s, 2 s, 4 s … 30 s) before the record goes to the dead-letter topic. */
 const { deliverInvocationRecord } = proxyActivities<DestinationActivities>({

@@ -8,11 +8,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { InvokeActivities } from '../activities/invoke';
-import type { AttemptOutcome, InvocationPlan, InvocationRecord, InvokeInput } from './contracts';
+import type { AttemptOutcome, InvocationPlan, InvocationRecord, InvokeInput } from '../contracts/invocation';
 import { deliverToDestination } from './destinations';
 import { runAttempt } from './attempt';
 import { NOT_RETRYABLE } from './placed-run';
-import { STATUS_KEY, VERSION_KEY } from './search-attributes';
+import { STATUS_KEY, VERSION_KEY } from '../contracts/search-attributes';
 
 /** Backoff between async retries after a function error: 1 s, 2 s, 4 s… up to 30 s. */
 const FUNCTION_RETRY_BASE_MS = 1000;

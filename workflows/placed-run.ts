@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, TimeoutFailure, proxyActivities, p
 import type { RunFunctionRequest } from '../activities/invoke';
 import type { InvokeActivities } from '../activities/invoke';
 import type { PlacementActivities } from '../activities/placement';
-import type { AttemptOutcome, InvocationPlan } from './contracts';
+import type { AttemptOutcome, InvocationPlan } from '../contracts/invocation';
 
 /** Time for a cold start on top of the function's own timeout. */
 const COLD_START_ALLOWANCE_MS = 15_000;

@@ -10,7 +10,7 @@ import {
   sleep,
 } from '@temporalio/workflow';
 import type { RolloutActivities } from '../activities/rollout';
-import type { AliasRouteSpec, RolloutInput, RolloutProgress, RolloutStep } from './rollout-contracts';
+import type { AliasRouteSpec, RolloutInput, RolloutProgress, RolloutStep } from '../contracts/rollout';
 
 export const rolloutProgressQuery = defineQuery<RolloutProgress>('rolloutProgress');
 

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Counters, NodeScalingActivities, ScalingActivities } from '../activities/scaling';
-import type { MetricsSample, ScalingPolicy, ScalingState } from '../modules/scaling/contract';
+import type { MetricsSample, ScalerStatus, ScalingPolicy, ScalingRecord, ScalingState } from '../contracts/scaling';
 
 export interface ScalerInput {
   functionName: string;
@@ -11,24 +11,6 @@ export interface ScalerInput {
   ticksPerRun?: number;
   /** Carried over continue-as-new. */
   carried?: { samples: MetricsSample[]; state?: ScalingState; counters: Counters; decisions: ScalingRecord[] };
-}
-
-/** One decision as the Temporal UI's query (and GET /v1/functions/{name}/scaling) shows it. */
-export interface ScalingRecord {
-  at: string;
-  version?: number;
-  current: number;
-  desired: number;
-  perNode: Record<string, number>;
-  mode: string;
-  reason: string;
-}
-
-export interface ScalerStatus {
-  functionName: string;
-  policy: ScalingPolicy;
-  /** Newest last; the last 30. */
-  decisions: ScalingRecord[];
 }
 
 export const setScalingPolicySignal = defineSignal<[ScalingPolicy]>('setScalingPolicy');

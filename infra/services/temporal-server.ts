@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import path from 'node:path';
-import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../contracts/search-attributes';
 import type { Logger } from '../../common/logger';
 import { ManagedProcess } from './managed-process';
 import { temporalAnswers } from './probes';

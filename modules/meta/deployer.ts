@@ -3,8 +3,8 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@tempor
 import { ApplicationFailure } from '@temporalio/common';
 import { NotFoundError, PyFaaSError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import type { DeployInput, DeployProgress } from '../../workflows/contracts';
-import { FUNCTION_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import type { DeployInput, DeployProgress } from '../../contracts/deployment';
+import { FUNCTION_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 import type { ArtifactStore } from '../artifacts/artifact-store';
 import type { RuntimeModule } from '../runtime/contract';
 import type { FunctionRecord, FunctionVersionRecord } from './entities';

@@ -1,16 +1,10 @@
 import { EntitySchema } from '@mikro-orm/core';
+import type { Destinations, RetrySettings } from '../../contracts/invocation';
 import { AliasSchema } from './aliases';
 import { AuditEventSchema } from './audit-entity';
 import { PolicySchema } from './policies';
 import { RevisionSchema } from './revisions';
 import { TokenSchema } from '../auth/tokens/entity';
-
-/** How async invocations retry after a function error (sync invocations never retry). */
-export interface RetrySettings {
-  maxAttempts: number;
-  /** Error types (exception class names) that end the invocation at once. */
-  nonRetryableErrors: string[];
-}
 
 /** What a version freezes: everything that decides how its code runs. */
 export interface VersionConfig {
@@ -20,17 +14,6 @@ export interface VersionConfig {
   memoryMb: number;
   timeoutMs: number;
   allowNetwork: boolean;
-}
-
-/** Where an async invocation's record goes when it ends (like Lambda destinations). */
-export type Destination =
-  | { type: 'kafka'; topic: string }
-  | { type: 'webhook'; url: string; headers?: Record<string, string> };
-
-export interface Destinations {
-  onSuccess?: Destination;
-  /** Failed or timed out after its last attempt. */
-  onFailure?: Destination;
 }
 
 /** A function as the administrator manages it; code lives in its versions. */

@@ -2,8 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotF
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../common/errors';
-import type { AliasRouteSpec, RolloutInput, RolloutProgress } from '../../workflows/rollout-contracts';
-import { FUNCTION_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import type { AliasRouteSpec, RolloutInput, RolloutProgress } from '../../contracts/rollout';
+import { FUNCTION_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 import { parseInput } from '../../common/validation';
 import { ALIAS_NAME_RULE, VersionNotReadyError, type AliasService } from './aliases';
 import { FUNCTION_NAME } from './function-input';

@@ -3,54 +3,14 @@
  * A scaling module is a pure function from a function's recent metrics to the number of warm
  * instances it should have: no I/O, no clock, no randomness, so the scaler workflow can call
  * it deterministically and tests can drive it with plain objects. Everything here is
- * JSON-serialisable because it travels through Temporal workflow history.
+ * JSON-serialisable because it travels through Temporal workflow history. What a module decides
+ * from and remembers (MetricsSample, ScalingState) and the policy naming it (ScalingPolicy) are
+ * shared with the scaler workflow, so they live in contracts/scaling.ts.
  */
+import type { MetricsSample, ScalingState } from '../../contracts/scaling';
 
 /** Most warm instances any scaling policy may ask for, all nodes together. */
 export const MAX_INSTANCES = 1000;
-
-/** A function's scaling policy as stored: which scaling module decides, and its parameters. */
-export interface ScalingPolicy {
-  /** Id of a registered `scaling` module, e.g. `kpa` or `fixed`. */
-  module: string;
-  /** The module's parameters, validated by its `parseParams`. */
-  params: Record<string, unknown>;
-}
-
-/** One node's instances of the function at the time of a sample. */
-export interface NodeInstances {
-  /** Instances started and loaded (idle or busy). */
-  warm: number;
-  /** Warm instances running an invocation now. */
-  busy: number;
-}
-
-/** What the platform observed about one function at one moment. */
-export interface MetricsSample {
-  /** When it was taken, epoch ms. */
-  at: number;
-  /** Invocations running now, all nodes. */
-  inFlight: number;
-  /** Async invocations waiting to start: they count as demand like running ones. */
-  queued: number;
-  /** Invocations that arrived since the previous sample. */
-  arrivals: number;
-  /** Instances started on demand since the previous sample (an invocation waited for one). */
-  coldStarts: number;
-  /** How long the oldest queued invocation has waited, when anything is queued. */
-  queueWaitMs?: number;
-  /** Instances per node id. */
-  instances: Record<string, NodeInstances>;
-}
-
-/**
- * What a module remembers between decisions. The platform stores the last decision's state and
- * hands it back unread; modules add their own JSON fields (KPA adds its panic deadline).
- */
-export interface ScalingState {
-  /** The total the module asked for in that decision. */
-  desired: number;
-}
 
 export interface ScalingInput<P = unknown, S extends ScalingState = ScalingState> {
   /** The policy's parameters, as `parseParams` returned them. */

@@ -1,6 +1,7 @@
 /** `fixed`: always the same number of warm instances, whatever the load (e.g. 0 to switch a function off). */
 import { z } from 'zod';
-import { MAX_INSTANCES, type ScalingModule, type ScalingState } from './contract';
+import type { ScalingState } from '../../contracts/scaling';
+import { MAX_INSTANCES, type ScalingModule } from './contract';
 import { parseInput } from '../../common/validation';
 
 const fixedParamsSchema = z.object({ instances: z.number().int().min(0).max(MAX_INSTANCES) }).strict();

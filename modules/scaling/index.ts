@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineModule } from '../model';
-import type { ScalingModule, ScalingPolicy, ScalingState } from './contract';
+import type { ScalingPolicy, ScalingState } from '../../contracts/scaling';
+import type { ScalingModule } from './contract';
 import { fixed, type FixedParams } from './fixed';
 import { kpa, type KpaParams, type KpaState } from './kpa';
 import { parseInput } from '../../common/validation';

@@ -20,7 +20,8 @@
  * With no sample in the stable window the module has nothing to go on and keeps what it had.
  */
 import { z } from 'zod';
-import { MAX_INSTANCES, type MetricsSample, type ScalingDecision, type ScalingInput, type ScalingModule, type ScalingState } from './contract';
+import type { MetricsSample, ScalingState } from '../../contracts/scaling';
+import { MAX_INSTANCES, type ScalingDecision, type ScalingInput, type ScalingModule } from './contract';
 import { parseInput } from '../../common/validation';
 import { count, formatNumber, formatSeconds } from './parse';
 

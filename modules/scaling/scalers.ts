@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InputError } from '../../common/errors';
-import type { ScalerStatus } from '../../workflows/scale-function';
-import type { ScalingModule, ScalingPolicy } from './contract';
+import type { ScalerStatus, ScalingPolicy } from '../../contracts/scaling';
+import type { ScalingModule } from './contract';
 
 export class UnknownScalingModuleError extends InputError {
   override readonly code: string = 'UNKNOWN_SCALING_MODULE';

@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { InvocationNotFoundError, platformError } from './errors';
-import type { InvocationMode, InvocationRecord, InvocationStatus } from '../../workflows/contracts';
-import { VERSION_KEY } from '../../workflows/search-attributes';
+import type { InvocationMode, InvocationRecord, InvocationStatus } from '../../contracts/invocation';
+import { VERSION_KEY } from '../../contracts/search-attributes';
 import type { InvocationPage, InvocationView } from './invocation-view';
 import type { PayloadStore } from './payloads';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { InputError } from '../../common/errors';
-import type { InvokeInput } from '../../workflows/contracts';
-import { CALLER_KEY, FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import type { InvokeInput } from '../../contracts/invocation';
+import { CALLER_KEY, FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 
 export const INVOKE_WORKFLOW = 'invokeFunction';
 

@@ -1,4 +1,4 @@
-import type { FunctionErrorInfo, InvocationLogs, InvocationMode, InvocationPath, InvocationStatus } from '../../workflows/contracts';
+import type { FunctionErrorInfo, InvocationLogs, InvocationMode, InvocationPath, InvocationStatus } from '../../contracts/invocation';
 
 /** An invocation as the API shows it, whatever its state. */
 export interface InvocationView {

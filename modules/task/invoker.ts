@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ConflictError, InputError } from '../../common/errors';
-import type { InvocationMode, InvocationRecord, InvokeInput } from '../../workflows/contracts';
+import type { InvocationMode, InvocationRecord, InvokeInput } from '../../contracts/invocation';
 import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
 import type { FunctionReads } from '../meta/function-reads';
 import { pickVersion } from './alias-pick';

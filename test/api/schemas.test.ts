@@ -26,7 +26,7 @@ import type { Trigger } from '../../modules/trigger/contract';
 import type { BridgeStatus } from '../../modules/trigger/kafka';
 import type { ScheduleRunInfo } from '../../modules/trigger/schedule';
 import { Readiness } from '../../process/readiness';
-import type { ScalerStatus } from '../../workflows/scale-function';
+import type { ScalerStatus } from '../../contracts/scaling';
 
 /** What the client receives: the body as JSON (Dates become ISO strings, undefined fields vanish). */
 const wire = <T>(value: T): unknown => JSON.parse(JSON.stringify(value));

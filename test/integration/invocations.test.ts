@@ -1,5 +1,5 @@
 import { TypedSearchAttributes } from '@temporalio/common';
-import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../workflows/search-attributes';
+import { FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 import { functionName, startTestPyFaaS, waitForInvocation, type TestPyFaaS } from '../support/pyfaas';
 
 const PY = (body: string) => ({ inline: `import time, os\n\ndef handler(event, context):\n${body.split('\n').map((l) => `    ${l}`).join('\n')}\n` });

@@ -1,4 +1,4 @@
-import type { MetricsSample } from '../../../modules/scaling';
+import type { MetricsSample } from '../../../contracts/scaling';
 
 export const T0 = Date.UTC(2025, 0, 1);
 

@@ -1,5 +1,6 @@
 import { InputError } from '../../../common/errors';
-import { kpa, type KpaParams, type KpaState, type MetricsSample, type ScalingDecision } from '../../../modules/scaling';
+import type { MetricsSample } from '../../../contracts/scaling';
+import { kpa, type KpaParams, type KpaState, type ScalingDecision } from '../../../modules/scaling';
 import { T0, sample, series } from './fixtures';
 
 const defaults = kpa.parseParams({});

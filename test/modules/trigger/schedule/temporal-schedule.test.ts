@@ -12,7 +12,7 @@ import {
   scheduleOptions,
   type ScheduleTrigger,
 } from '../../../../modules/trigger/schedule/temporal-schedule';
-import { TRIGGER_KEY } from '../../../../workflows/search-attributes';
+import { TRIGGER_KEY } from '../../../../contracts/search-attributes';
 
 function trigger(config: unknown, extra: Partial<ScheduleTrigger> = {}): ScheduleTrigger {
   const now = new Date();

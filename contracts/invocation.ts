@@ -1,7 +1,25 @@
-/** Inputs and results of PyFaaS workflows, shared by the workflows, the API and the bridge. */
-import type { Destination, Destinations, RetrySettings } from '../modules/meta/entities';
+/**
+ * What one invocation is made of, shared by the invoke workflow, its activities, the invoker,
+ * the API and the bridge: how it is started, how it runs and the record it ends with.
+ */
 
-export type { Destination, Destinations, RetrySettings };
+/** How async invocations retry after a function error (sync invocations never retry). */
+export interface RetrySettings {
+  maxAttempts: number;
+  /** Error types (exception class names) that end the invocation at once. */
+  nonRetryableErrors: string[];
+}
+
+/** Where an async invocation's record goes when it ends (like Lambda destinations). */
+export type Destination =
+  | { type: 'kafka'; topic: string }
+  | { type: 'webhook'; url: string; headers?: Record<string, string> };
+
+export interface Destinations {
+  onSuccess?: Destination;
+  /** Failed or timed out after its last attempt. */
+  onFailure?: Destination;
+}
 
 export type InvocationMode = 'sync' | 'async';
 export type InvocationStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'cancelled';
@@ -91,29 +109,4 @@ export interface InvocationRecord {
   path?: InvocationPath;
   /** The worker node that ran the last attempt. */
   nodeId?: string;
-}
-
-export interface DeployInput {
-  functionName: string;
-  version: number;
-  runtime: string;
-  /** The staged, not yet validated code the API received. */
-  stagingId: string;
-  /** False: the version ends ready but not active (for a rollout through an alias). Default true. */
-  activate?: boolean;
-}
-
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'compensated';
-
-export interface DeployProgress {
-  status: 'running' | 'succeeded' | 'failed';
-  steps: Array<{ name: string; status: StepStatus; error?: string }>;
-  error?: { code: string; message: string; details?: unknown };
-  previousVersion?: number;
-}
-
-export interface DeleteInput {
-  functionName: string;
-  /** How long running invocations may take to finish before they are cancelled. */
-  drainMs: number;
 }
