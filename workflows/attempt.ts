@@ -20,7 +20,7 @@ export interface AttemptOptions {
 /**
  * One attempt of an invocation. The fast path runs it as a local activity inside the
  * workflow task itself, on the node that took the task, when a warm instance of the version
- * is idle there: with an eager start on that node (role \`all\`) the whole invocation is one
+ * is idle there: with an eager start on that node (role `all`) the whole invocation is one
  * workflow task. Anywhere else (no idle instance here, the function at its cap, a retry,
  * platform trouble reading the spec) the attempt is placed as before (workflows/placed-run.ts).
  * A node that dies during a local run loses the workflow task; Temporal gives it to another

@@ -6,6 +6,11 @@ export class NoActiveVersionError extends ConflictError {
   override readonly code: string = 'NO_ACTIVE_VERSION';
 }
 
+/** An Idempotency-Key already used for another caller's invocation of the function. */
+export class IdempotencyKeyInUseError extends ConflictError {
+  override readonly code: string = 'IDEMPOTENCY_KEY_IN_USE';
+}
+
 export class InvocationNotFoundError extends NotFoundError {
   override readonly code: string = 'INVOCATION_NOT_FOUND';
 }

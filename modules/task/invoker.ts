@@ -5,7 +5,7 @@ import type { InvocationMode, InvocationRecord, InvokeInput } from '../../contra
 import type { FunctionRecord, FunctionVersionRecord } from '../meta/entities';
 import type { FunctionReads } from '../meta/function-reads';
 import { pickVersion } from './alias-pick';
-import { NoActiveVersionError, platformError } from './errors';
+import { IdempotencyKeyInUseError, NoActiveVersionError, platformError } from './errors';
 import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
 import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from './invocation-start';
 import type { InvocationPage, InvocationView } from './invocation-view';
@@ -59,6 +59,7 @@ export class Invoker {
   /** Runs the invocation and waits for its record. Function errors are a failed record, not a throw. */
   async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
     const handle = await this.start(functionName, event, 'sync', options);
+    if (options.idempotencyKey !== undefined) await this.assertSameCaller(handle, options.caller);
     const view = await this.awaitRecord(handle);
     return { ...view, ...(options.alias !== undefined ? { alias: options.alias } : {}), ...(options.caller !== undefined ? { caller: options.caller } : {}) };
   }
@@ -112,6 +113,18 @@ export class Invoker {
       // The key was used before and that invocation already ended: it is the answer.
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.deps.client.workflow.getHandle(workflowId);
       throw err;
+    }
+  }
+
+  /**
+   * A repeated key joins the first invocation, whose record (result included) the sync
+   * caller then gets: only if the first was started by the same caller. Keys are per
+   * function, so another caller's key must not reveal that caller's result.
+   */
+  private async assertSameCaller(handle: WorkflowHandle, caller: string | undefined): Promise<void> {
+    const { memo } = await handle.describe();
+    if ((memo?.caller ?? undefined) !== caller) {
+      throw new IdempotencyKeyInUseError('This Idempotency-Key was already used for another caller\'s invocation of the function; choose another key.');
     }
   }
 

@@ -52,7 +52,7 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     expect(other.body.invocationId).not.toBe(first.body.invocationId);
   });
 
-  it('gives a sync caller retrying with the same Idempotency-Key the first run\'s answer, also while it still runs', async () => {
+  it('gives a sync caller retrying with the same Idempotency-Key the first run\'s answer, also while it still runs, and another caller a 409', async () => {
     const name = functionName('idem-sync');
     await deploy(name, PY('started = time.time()\ntime.sleep(event.get("sleep", 0))\nreturn started'));
     const key = { 'idempotency-key': `sync-${name}` };
@@ -67,6 +67,12 @@ describe.each(['sqlite', 'postgres'] as const)('invocations (meta store: %s)', (
     expect(retried.body.result * 1000).toBeLessThan(retriedAt);
     const again = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {}, key);
     expect(again.body).toMatchObject({ invocationId: retried.body.invocationId, result: retried.body.result });
+    // Another caller with the same key does not get the first caller's result.
+    const other = await pyfaas.request('POST', '/v1/tokens', { name: `other-${name}`, role: 'invoker' });
+    const stolen = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {}, { ...key, authorization: `Bearer ${other.body.token}` });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.code).toBe('IDEMPOTENCY_KEY_IN_USE');
+    expect(JSON.stringify(stolen.body)).not.toContain(String(retried.body.result));
   });
 
   it('retries async function errors per the retry policy, and not the non-retryable ones', async () => {
