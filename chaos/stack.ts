@@ -1,9 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../common/logger';
-import { freePort } from '../infra/ports';
+import { dataDirWithCachedTools, stackPorts } from '../infra/stack-dirs';
 import type { ServicesStatusFile } from '../infra/services/supervised-status';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -32,20 +31,10 @@ function provisionTools(logger: Logger): void {
 /** `keep` leaves the data dir (every service's log is in its stack/logs) for a look afterwards. */
 export async function startChaosStack(logger: Logger, keep = false): Promise<ChaosStack> {
   provisionTools(logger);
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-chaos-'));
+  const dataDir = dataDirWithCachedTools(REPO_DATA_DIR, 'pyfaas-chaos-');
   chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user and must reach its cluster below
-  symlinkSync(path.join(REPO_DATA_DIR, 'bin'), path.join(dataDir, 'bin'));
-  symlinkSync(path.join(REPO_DATA_DIR, 'kafka'), path.join(dataDir, 'kafka'));
-  const ports = {
-    PYFAAS_TEMPORAL_PORT: await freePort(),
-    PYFAAS_TEMPORAL_UI_PORT: await freePort(),
-    PYFAAS_KAFKA_PORT: await freePort(),
-    PYFAAS_KAFKA_CONTROLLER_PORT: await freePort(),
-    PYFAAS_POSTGRES_PORT: await freePort(),
-    PYFAAS_API_PORT: await freePort(),
-  };
-  const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])) };
-  Object.assign(env, { PYFAAS_DATA_DIR: dataDir, PYFAAS_POSTGRES: 'true' });
+  const ports = await stackPorts(true);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...ports, PYFAAS_DATA_DIR: dataDir, PYFAAS_POSTGRES: 'true' };
   delete env.PYFAAS_ADMIN_TOKEN; // the stack makes its own, in <dataDir>/admin-token
   delete env.PYFAAS_DATABASE_URL;
 

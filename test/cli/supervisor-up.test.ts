@@ -44,7 +44,14 @@ async function startUp(dirs: string[]) {
     const response = await fetch(`${api}/readyz`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3000) });
     return { status: response.status, body: (await response.json()) as any };
   };
-  return { dataDir, ports, up, readyz };
+  /** Until /readyz is ok and the supervisor has recorded the service running again after its one restart. */
+  const restarted = (service: string, timeoutMs: number) =>
+    eventually(async () => {
+      const { status, body } = await readyz();
+      const detail = body.checks.services.detail[service];
+      return status === 200 && detail.state === 'running' && detail.restarts === 1;
+    }, timeoutMs);
+  return { dataDir, ports, up, readyz, restarted };
 }
 
 describe('pyfaas up heals', () => {
@@ -52,7 +59,7 @@ describe('pyfaas up heals', () => {
   afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
   it('restarts a SIGKILLed PyFaaS process, then Kafka, then Temporal, keeping the others running, and shows the restarts in /readyz', async () => {
-    const { dataDir, ports, up, readyz } = await startUp(dirs);
+    const { dataDir, ports, up, readyz, restarted } = await startUp(dirs);
     try {
       const before = pidsOf(dataDir);
       expect(Object.keys(before)).toEqual(['temporal', 'kafka', 'pyfaas']);
@@ -62,11 +69,7 @@ describe('pyfaas up heals', () => {
 
       process.kill(before.pyfaas!, 'SIGKILL');
       // The new process answers /readyz a moment before the supervisor records it as running.
-      const healed = await eventually(async () => {
-        const { status, body } = await readyz();
-        return status === 200 && body.checks.services.detail.pyfaas.state === 'running';
-      }, 20_000);
-      expect(healed).toBe(true);
+      expect(await restarted('pyfaas', 20_000)).toBe(true);
       const afterPyfaas = pidsOf(dataDir);
       expect(afterPyfaas.temporal).toBe(before.temporal);
       expect(afterPyfaas.kafka).toBe(before.kafka);
@@ -75,11 +78,7 @@ describe('pyfaas up heals', () => {
       expect(logLines(up).find((line) => line.service === 'pyfaas' && line.attempt === 1 && line.level === 50)).toMatchObject({ signal: 'SIGKILL', exitCode: null, delayMs: 1000 });
 
       process.kill(before.kafka!, 'SIGKILL');
-      const kafkaBack = await eventually(async () => {
-        const { status, body } = await readyz();
-        return status === 200 && body.checks.services.detail.kafka.restarts === 1;
-      }, 30_000);
-      expect(kafkaBack).toBe(true);
+      expect(await restarted('kafka', 30_000)).toBe(true);
       const { body } = await readyz();
       expect(body.checks).toMatchObject({ kafka: { status: 'ok' }, temporal: { status: 'ok' }, services: { status: 'ok' } });
       expect(body.checks.services.detail.kafka).toMatchObject({ state: 'running', restarts: 1, lastExit: { signal: 'SIGKILL', reason: expect.stringContaining('was killed by SIGKILL') } });
@@ -92,11 +91,7 @@ describe('pyfaas up heals', () => {
 
       // Temporal comes back on the same port and SQLite file: the namespace's history is kept.
       process.kill(before.temporal!, 'SIGKILL');
-      const temporalBack = await eventually(async () => {
-        const { status, body } = await readyz();
-        return status === 200 && body.checks.services.detail.temporal.restarts === 1;
-      }, 30_000);
-      expect(temporalBack).toBe(true);
+      expect(await restarted('temporal', 30_000)).toBe(true);
       expect(pidsOf(dataDir).kafka).toBe(afterKafka.kafka);
       expect(logLines(up).filter((line) => line.msg?.startsWith('temporal is running again'))).toHaveLength(1);
     } finally {
