@@ -9,7 +9,9 @@
  * Sync throughput at 32 and 200 concurrent clients, PyFaaS and the bare workflow each driven
  * by a load process of its own (bench/load-client.ts), with the CPU each process used per
  * invocation read from /proc: this process (the PyFaaS API and worker, or the bare
- * workflow's worker), the Temporal server, the sandboxes.
+ * workflow's worker), the Temporal server, the sandboxes. The Temporal floor: a workflow that
+ * returns in its first task (bench/empty-workflow.ts), started eagerly, at 32 clients: what
+ * the server spends on any invocation that is a workflow.
  *
  * Auth: warm invokes with a token beside the same route table served without auth checks
  * (bench/without-auth.ts), interleaved one by one so both see the same machine; and the
@@ -18,26 +20,15 @@
  * Prints a table and a JSON document with each figure beside its baseline and the goal.
  */
 import { randomUUID } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createLogger, silentLogger } from '../common/logger';
-import { PACKAGE_ROOT } from '../common/paths';
-import { loadConfig } from '../infra/config';
-import { freePort } from '../infra/ports';
-import { provision } from '../infra/provision';
-import { startStack } from '../infra/stack';
+import { createLogger } from '../common/logger';
+import { startBenchPlatform } from './bench-platform';
 import { python3Path } from '../modules/runtime/interpreters';
 import { PYTHON_SHIM_DIR } from '../modules/runtime/python/launch';
-import { generateToken } from '../modules/auth/tokens';
-import { startPyFaaS } from '../process/serve';
 import { option, pad, percentile, round, runBenchmark, spawnTime, throughput, timeSequential } from './stats';
 import { serveWithoutAuth } from './without-auth';
-import { cpuDuring, processCpuMs, treesCpuMs } from './cpu';
+import { bareLoad, emptyWorkflowLoad, invokeLoad, measureLoad } from './load';
 import { serveFloor } from './floor';
-import type { LoadResult } from './load-client';
 import { sandboxedSpawnTime } from './sandboxed-spawn';
 
 const REQUESTS = option('requests', 300);
@@ -47,36 +38,16 @@ const COLDS = option('colds', 8);
 const PROBES = option('probes', 2000);
 const LOAD_SECONDS = option('load-seconds', 15);
 const CONCURRENCY = [32, 200];
-const TOKEN = generateToken();
 const IDLE_MS = 1500;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const logger = createLogger({ level: 'info', name: 'bench', pretty: Boolean(process.stderr.isTTY) });
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-bench-'));
-  const provisioned = await provision(path.join(PACKAGE_ROOT, '.pyfaas'), { postgres: false, bubblewrap: true }, logger);
-  const stack = await startStack({ stateDir: path.join(dataDir, 'stack'), host: '127.0.0.1', temporal: { port: await freePort(), namespace: 'default' } }, provisioned, logger);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const config = loadConfig({
-    PYFAAS_DATA_DIR: dataDir,
-    PYFAAS_API_PORT: String(await freePort()),
-    PYFAAS_TEMPORAL_ADDRESS: stack.temporalAddress,
-    PYFAAS_TASK_QUEUE: 'bench',
-    PYFAAS_POOL_IDLE_TIMEOUT_MS: String(IDLE_MS),
-    PYFAAS_ADMIN_TOKEN: TOKEN,
-  });
-  const pyfaas = await startPyFaaS(config, silentLogger());
+  const platform = await startBenchPlatform(logger, { PYFAAS_POOL_IDLE_TIMEOUT_MS: String(IDLE_MS) });
+  const { pyfaas, config, api, post } = platform;
   try {
-    const api = pyfaas.apiUrl!;
-    const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
-    const post = async (pathname: string, body: unknown, base = api) => {
-      const response = await fetch(`${base}${pathname}`, { method: 'POST', headers, body: JSON.stringify(body) });
-      const json = (await response.json()) as any;
-      if (response.status >= 300 || (json.status && json.status !== 'succeeded' && json.status !== 'queued')) throw new Error(`${pathname}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
-    };
-    await post('/v1/functions', { name: 'identity', runtime: 'python3', handler: 'main.handler', maxConcurrency: 64, code: { inline: 'def handler(event, context):\n    return event\n' } });
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${platform.token}` };
 
     const client = pyfaas.client;
     const bare = () => client.workflow.execute('pingWorker', { taskQueue: 'bench', workflowId: `bare-${randomUUID()}`, args: ['x'], requestEagerStart: true });
@@ -91,18 +62,15 @@ async function main(): Promise<void> {
     const floorTimes = await timeSequential(() => post('/', { hello: 'world' }, floor.url), REQUESTS, 30);
     await floor.close();
 
-    const cpuGroups = {
-      process: () => processCpuMs(process.pid),
-      temporal: () => processCpuMs(stack.services[0].pid!),
-      sandboxes: () => treesCpuMs(pyfaas.pool!.stats().instances.flatMap((instance) => (instance.pid ? [instance.pid] : []))),
-    };
     const concurrency = [];
     for (const clients of CONCURRENCY) {
       logger.info(`sync under load: ${clients} concurrent clients for ${LOAD_SECONDS} s, the bare workflow, then PyFaaS`);
-      const bareLoad = await cpuDuring(cpuGroups, () => runLoad({ mode: 'workflow', temporalAddress: stack.temporalAddress, taskQueue: 'bench', clients, seconds: LOAD_SECONDS }));
-      const pyfaasLoad = await cpuDuring(cpuGroups, () => runLoad({ mode: 'http', url: `${api}/v1/functions/identity/invoke`, token: TOKEN, clients, seconds: LOAD_SECONDS }));
-      concurrency.push({ clients, bare: withCpuPerCall(bareLoad), pyfaas: withCpuPerCall(pyfaasLoad) });
+      const bare = await measureLoad(platform, bareLoad(platform, clients, LOAD_SECONDS));
+      const pyfaasLoad = await measureLoad(platform, invokeLoad(platform, clients, LOAD_SECONDS));
+      concurrency.push({ clients, bare, pyfaas: pyfaasLoad });
     }
+    logger.info(`the Temporal floor: ${CONCURRENCY[0]} clients for ${LOAD_SECONDS} s on a workflow that returns at once (eager start, one workflow task)`);
+    const empty = await measureLoad(platform, emptyWorkflowLoad(platform, CONCURRENCY[0], LOAD_SECONDS));
 
     logger.info(`auth: ${REQUESTS} warm invokes with a token interleaved with as many without auth checks, then ${PROBES} GET /v1/whoami each way`);
     const open = await serveWithoutAuth(pyfaas.routes!, config.api.bodyLimitBytes);
@@ -150,6 +118,7 @@ async function main(): Promise<void> {
         clients, pyfaas: platform, baseline: bare, ratio: round(platform.perSecond / bare.perSecond),
         goal: clients === 32 ? '≥ 100/s and ≥ 1.5× bare; CPU ≤ 6 ms (PyFaaS) and ≤ 12 ms (Temporal) per call' : '-',
       })),
+      temporalFloor: { clients: CONCURRENCY[0], perSecond: empty.perSecond, p50Ms: empty.p50Ms, temporalCpuMsPerCall: empty.cpuMsPerCall.temporal, goal: 'what one workflow per invocation costs the server at least' },
       warmP99: { pyfaas: round(percentile(warmTimes, 99)), baseline: round(percentile(bareTimes, 99)), ratioToOwnP50: round(percentile(warmTimes, 99) / percentile(warmTimes, 50)), goal: 'p99 ≤ 2× p50' },
       coldStart: { pyfaas: round(percentile(colds, 50)), baseline: round(sandboxedPython + bareP50), ratio: round(percentile(colds, 50) / (sandboxedPython + bareP50)), goal: '≤ 1.2× (sandboxed python -c pass + bare workflow)', sandboxedPython: round(sandboxedPython), barePython: round(barePython) },
       asyncThroughput: { pyfaas: round(asyncRate), baseline: round(bareRate), ratio: round(asyncRate / bareRate), goal: '≥ 0.8× bare workflow', unit: 'completed/s' },
@@ -168,6 +137,8 @@ async function main(): Promise<void> {
       console.log(`sync @${String(row.clients).padEnd(3)} p99 (ms)         ${pad(p.p99Ms)}${pad(b.p99Ms)}${pad(round(p.p99Ms / p.p50Ms), 8)}p99 ≤ 2× p50 (ratio: PyFaaS p99 / p50)`);
       console.log(`sync @${String(row.clients).padEnd(3)} CPU ms/call      ${pad(`${p.cpuMsPerCall.process} + ${p.cpuMsPerCall.temporal}`)}${pad(`${b.cpuMsPerCall.process} + ${b.cpuMsPerCall.temporal}`)}${pad('-', 8)}this process + Temporal server (sandboxes: ${p.cpuMsPerCall.sandboxes})`);
     }
+    const { temporalFloor: t } = figures;
+    console.log(`empty workflow @${String(t.clients).padEnd(3)}calls/s  ${pad(t.perSecond)}${pad('-')}${pad('-', 8)}${t.goal}: p50 ${t.p50Ms} ms, Temporal CPU ${t.temporalCpuMsPerCall} ms/call`);
     console.log(`cold start (ms)            ${pad(figures.coldStart.pyfaas)}${pad(figures.coldStart.baseline)}${pad(figures.coldStart.ratio, 8)}${figures.coldStart.goal}`);
     console.log(`async throughput (/s)      ${pad(figures.asyncThroughput.pyfaas)}${pad(figures.asyncThroughput.baseline)}${pad(figures.asyncThroughput.ratio, 8)}${figures.asyncThroughput.goal}`);
     console.log(`idle Python instance (MiB) ${pad(figures.idleInstanceRss.pyfaas)}${pad(round(0))}${pad('-', 8)}${figures.idleInstanceRss.goal}`);
@@ -175,25 +146,8 @@ async function main(): Promise<void> {
     console.log(`GET /v1/whoami p50 (ms)    ${pad(figures.authCheckP50.pyfaas)}${pad(figures.authCheckP50.baseline)}${pad(`+${figures.authCheckP50.addedMs}`, 8)}${figures.authCheckP50.goal} (baseline: no auth checks)`);
     console.log(`\n${JSON.stringify({ benchmark: 'invoke', requests: REQUESTS, seconds: SECONDS, window: WINDOW, figures }, null, 2)}`);
   } finally {
-    await pyfaas.close();
-    await stack.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform.close();
   }
-}
-
-/** Runs the load process (bench/load-client.ts) and returns what it measured. */
-function runLoad(spec: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(__dirname, 'load-client.js'), JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`the load process failed: ${stderr || err.message}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult);
-    });
-  });
-}
-
-function withCpuPerCall({ result, cpuMs }: { result: LoadResult; cpuMs: Record<string, number> }) {
-  const perCall = (ms: number) => round(ms / Math.max(1, result.completed));
-  return { ...result, cpuMsPerCall: { process: perCall(cpuMs.process), temporal: perCall(cpuMs.temporal), sandboxes: perCall(cpuMs.sandboxes) } };
 }
 
 /**

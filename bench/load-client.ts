@@ -5,13 +5,19 @@
  *
  *   node dist/bench/load-client.js '{"mode":"http","url":…,"token":…,"clients":32,"seconds":10}'
  *   node dist/bench/load-client.js '{"mode":"workflow","temporalAddress":…,"taskQueue":…,"clients":32,"seconds":10}'
+ *   node dist/bench/load-client.js '{"mode":"empty-workflow","temporalAddress":…,"clients":32,"seconds":10}'
+ *
+ * `workflow` runs the bare workflow (one no-op activity) on PyFaaS's worker; `empty-workflow`
+ * runs bench/empty-workflow.ts on a worker inside this process, started eagerly: the floor
+ * of any design that makes each invocation a workflow.
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { percentile, round } from './stats';
 
 interface LoadSpec {
-  mode: 'http' | 'workflow';
+  mode: 'http' | 'workflow' | 'empty-workflow';
   clients: number;
   seconds: number;
   url?: string;
@@ -40,6 +46,7 @@ async function callerFor(spec: LoadSpec): Promise<{ call: () => Promise<void>; c
       close: async () => undefined,
     };
   }
+  if (spec.mode === 'empty-workflow') return emptyWorkflowCaller(spec.temporalAddress!);
   const connection = await Connection.connect({ address: spec.temporalAddress! });
   const client = new Client({ connection });
   return {
@@ -47,6 +54,24 @@ async function callerFor(spec: LoadSpec): Promise<{ call: () => Promise<void>; c
       await client.workflow.execute('pingWorker', { taskQueue: spec.taskQueue!, workflowId: `bare-${randomUUID()}`, args: ['x'] });
     },
     close: () => connection.close(),
+  };
+}
+
+async function emptyWorkflowCaller(address: string): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+  const connection = await NativeConnection.connect({ address });
+  const taskQueue = `bench-empty-${randomUUID()}`;
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('./empty-workflow'), maxConcurrentWorkflowTaskExecutions: 64 });
+  const running = worker.run();
+  const client = new Client({ connection });
+  return {
+    call: async () => {
+      await client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `empty-${randomUUID()}`, args: ['x'], requestEagerStart: true });
+    },
+    close: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
   };
 }
 

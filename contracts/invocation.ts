@@ -53,7 +53,21 @@ export interface InvokeInput {
   alias?: string;
   /** The principal that asked for it over the API (memo and `PyFaaSCaller`): invokers read only their own. */
   caller?: string;
+  /**
+   * Which shape of `invokeFunction` runs it (invocationStart sets INVOKE_GENERATION). Absent:
+   * started by a build before the fast path, so it replays the way it ran then.
+   */
+  generation?: number;
 }
+
+/**
+ * The shape of `invokeFunction` this build starts: 2 = the fast path (workflows/attempt.ts).
+ * A change to the workflow's commands raises it, and the workflow keeps the older shapes for
+ * invocations still open from earlier builds. Versioning by input instead of `patched()`:
+ * the SDK's patch upserts the TemporalChangeVersion search attribute on every run, a second
+ * visibility write on each invocation's hot path.
+ */
+export const INVOKE_GENERATION = 2;
 
 export interface FunctionErrorInfo {
   type: string;

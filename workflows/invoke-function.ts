@@ -17,6 +17,8 @@ import { STATUS_KEY, VERSION_KEY } from '../contracts/search-attributes';
 /** Backoff between async retries after a function error: 1 s, 2 s, 4 s… up to 30 s. */
 const FUNCTION_RETRY_BASE_MS = 1000;
 const FUNCTION_RETRY_MAX_MS = 30_000;
+/** The first generation (contracts/invocation.ts INVOKE_GENERATION) that tries the fast path. */
+const FAST_PATH_GENERATION = 2;
 
 const { planInvocation } = proxyLocalActivities<InvokeActivities>({
   startToCloseTimeout: '10 seconds',
@@ -65,12 +67,15 @@ export async function invokeFunction(input: InvokeInput): Promise<InvocationReco
     if (!markedRunning) setStatus('running');
     markedRunning = true;
   };
+  // Started before the fast path (no generation): its history begins with the running upsert and places every attempt.
+  const fastPath = (input.generation ?? 1) >= FAST_PATH_GENERATION;
+  if (!fastPath) markRunning();
   try {
     const plan = await planOf(input);
     for (;;) {
       attempt += 1;
       const request = { invocationId: workflowInfo().workflowId, functionName: input.functionName, event: input.event, eventRef: input.eventRef, attempt };
-      const outcome = await runAttempt(plan, request, { tryHere: attempt === 1, beforePlacing: markRunning });
+      const outcome = await runAttempt(plan, request, { tryHere: fastPath && attempt === 1, beforePlacing: markRunning });
       if (worthRetrying(input, plan, outcome, attempt)) {
         markRunning(); // it waits out a backoff: running meanwhile
         await sleep(Math.min(FUNCTION_RETRY_BASE_MS * 2 ** (attempt - 1), FUNCTION_RETRY_MAX_MS));

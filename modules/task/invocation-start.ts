@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { InputError } from '../../common/errors';
-import type { InvokeInput } from '../../contracts/invocation';
+import { INVOKE_GENERATION, type InvokeInput } from '../../contracts/invocation';
 import { CALLER_KEY, FUNCTION_KEY, MODE_KEY, STATUS_KEY, TRIGGER_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 
 export const INVOKE_WORKFLOW = 'invokeFunction';
@@ -16,7 +16,7 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 export function invocationStart(input: InvokeInput) {
   const version = input.plan?.version ?? input.version;
   return {
-    args: [input] as [InvokeInput],
+    args: [{ ...input, generation: INVOKE_GENERATION }] as [InvokeInput],
     memo: {
       functionName: input.functionName, mode: input.mode, trigger: input.trigger, ...(version !== undefined ? { version } : {}),
       ...(input.alias !== undefined ? { alias: input.alias } : {}),

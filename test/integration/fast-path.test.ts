@@ -1,4 +1,6 @@
 import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { workflowBundlePath } from '../../process/worker';
 import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -19,11 +21,13 @@ describe('invoke fast path', () => {
 
   const historyOf = async (invocationId: string) => {
     const history = await pyfaas.running.client.workflow.getHandle(invocationId).fetchHistory();
-    const count = (type: number) => (history.events ?? []).filter((event) => event.eventType === type).length;
+    const events = history.events ?? [];
+    const count = (type: number) => events.filter((event) => event.eventType === type).length;
+    const markers = (name: string) => events.filter((event) => event.markerRecordedEventAttributes?.markerName === name).length;
     return {
       workflowTasks: count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
       activities: count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED),
-      markers: count(EventType.EVENT_TYPE_MARKER_RECORDED),
+      localActivities: markers('core_local_activity'),
       upserts: count(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES),
     };
   };
@@ -33,10 +37,13 @@ describe('invoke fast path', () => {
     expect((await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: SLEEPY })).status).toBe(201);
     const response = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, { n: 7 });
     expect(response.body).toMatchObject({ status: 'succeeded', result: 7, path: 'local', coldStart: false });
-    expect(await historyOf(response.body.invocationId)).toEqual({ workflowTasks: 1, activities: 0, markers: 1, upserts: 1 });
+    expect(await historyOf(response.body.invocationId)).toEqual({ workflowTasks: 1, activities: 0, localActivities: 1, upserts: 1 });
     // The record and the Temporal UI's status read the same as on the placed path.
     const read = await pyfaas.request('GET', `/v1/invocations/${response.body.invocationId}`);
     expect(read.body).toMatchObject({ status: 'succeeded', result: 7, path: 'local', attempts: 1 });
+    // A worker that takes the workflow over (this node died after the task) replays it deterministically.
+    const history = await pyfaas.running.client.workflow.getHandle(response.body.invocationId).fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: workflowBundlePath() } }, history)).resolves.toBeUndefined();
   });
 
   it('places the attempt as an activity when no warm instance is idle here, and still answers every call', async () => {
@@ -57,6 +64,6 @@ describe('invoke fast path', () => {
     const started = await pyfaas.request('POST', `/v1/functions/${name}/invoke?async=true`, {});
     const handle = pyfaas.running.client.workflow.getHandle(started.body.invocationId);
     expect(await handle.result()).toMatchObject({ status: 'failed', attempts: 2, path: 'placed' });
-    expect(await historyOf(started.body.invocationId)).toMatchObject({ markers: 2, activities: 1 }); // the fast path's run, then the retry's placement
+    expect(await historyOf(started.body.invocationId)).toMatchObject({ localActivities: 2, activities: 1 }); // the fast path's run, then the retry's placement
   });
 });
