@@ -134,8 +134,11 @@ async function main(): Promise<void> {
       const { pyfaas: p, baseline: b } = row;
       console.log(`sync @${String(row.clients).padEnd(3)} calls/s          ${pad(p.perSecond)}${pad(b.perSecond)}${pad(row.ratio, 8)}${row.goal}`);
       console.log(`sync @${String(row.clients).padEnd(3)} p50 (ms)         ${pad(p.p50Ms)}${pad(b.p50Ms)}${pad('-', 8)}-`);
+      const local = p.paths?.local ?? 0;
+      console.log(`sync @${String(row.clients).padEnd(3)} fast path        ${pad(`${round((100 * local) / Math.max(1, p.completed))} %`)}${pad('-')}${pad('-', 8)}share of calls run inside their first workflow task`);
       console.log(`sync @${String(row.clients).padEnd(3)} p99 (ms)         ${pad(p.p99Ms)}${pad(b.p99Ms)}${pad(round(p.p99Ms / p.p50Ms), 8)}p99 ≤ 2× p50 (ratio: PyFaaS p99 / p50)`);
-      console.log(`sync @${String(row.clients).padEnd(3)} CPU ms/call      ${pad(`${p.cpuMsPerCall.process} + ${p.cpuMsPerCall.temporal}`)}${pad(`${b.cpuMsPerCall.process} + ${b.cpuMsPerCall.temporal}`)}${pad('-', 8)}this process + Temporal server (sandboxes: ${p.cpuMsPerCall.sandboxes})`);
+      const cpu = ({ cpuMsPerCall: c }: typeof p) => `${c.process.toFixed(1)} + ${c.temporal.toFixed(1)}`;
+      console.log(`sync @${String(row.clients).padEnd(3)} CPU ms/call      ${pad(cpu(p))}${pad(cpu(b))}${pad('-', 8)}this process + Temporal server (sandboxes: ${p.cpuMsPerCall.sandboxes})`);
     }
     const { temporalFloor: t } = figures;
     console.log(`empty workflow @${String(t.clients).padEnd(3)}calls/s  ${pad(t.perSecond)}${pad('-')}${pad('-', 8)}${t.goal}: p50 ${t.p50Ms} ms, Temporal CPU ${t.temporalCpuMsPerCall} ms/call`);

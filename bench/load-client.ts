@@ -32,16 +32,21 @@ export interface LoadResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** PyFaaS calls by the path their attempt took (`local`: the fast path; `placed`). */
+  paths?: Record<string, number>;
 }
 
-async function callerFor(spec: LoadSpec): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+type Caller = { call: () => Promise<string | undefined>; close: () => Promise<void> };
+
+async function callerFor(spec: LoadSpec): Promise<Caller> {
   if (spec.mode === 'http') {
     const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` }, body: JSON.stringify({ hello: 'world' }) };
     return {
       call: async () => {
         const response = await fetch(spec.url!, init);
-        const body = (await response.json()) as { status?: string };
+        const body = (await response.json()) as { status?: string; path?: string };
         if (response.status !== 200 || body.status !== 'succeeded') throw new Error(`HTTP ${response.status} ${JSON.stringify(body)}`);
+        return body.path;
       },
       close: async () => undefined,
     };
@@ -52,12 +57,13 @@ async function callerFor(spec: LoadSpec): Promise<{ call: () => Promise<void>; c
   return {
     call: async () => {
       await client.workflow.execute('pingWorker', { taskQueue: spec.taskQueue!, workflowId: `bare-${randomUUID()}`, args: ['x'] });
+      return undefined;
     },
     close: () => connection.close(),
   };
 }
 
-async function emptyWorkflowCaller(address: string): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+async function emptyWorkflowCaller(address: string): Promise<Caller> {
   const connection = await NativeConnection.connect({ address });
   const taskQueue = `bench-empty-${randomUUID()}`;
   const worker = await Worker.create({ connection, taskQueue, workflowsPath: require.resolve('./empty-workflow'), maxConcurrentWorkflowTaskExecutions: 64 });
@@ -66,6 +72,7 @@ async function emptyWorkflowCaller(address: string): Promise<{ call: () => Promi
   return {
     call: async () => {
       await client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: `empty-${randomUUID()}`, args: ['x'], requestEagerStart: true });
+      return undefined;
     },
     close: async () => {
       worker.shutdown();
@@ -79,6 +86,7 @@ async function main(): Promise<void> {
   const spec = JSON.parse(process.argv[2]) as LoadSpec;
   const { call, close } = await callerFor(spec);
   const latencies: number[] = [];
+  const paths: Record<string, number> = {};
   let failed = 0;
   const deadline = performance.now() + spec.seconds * 1000;
   const started = performance.now();
@@ -86,8 +94,9 @@ async function main(): Promise<void> {
     while (performance.now() < deadline) {
       const at = performance.now();
       try {
-        await call();
+        const path = await call();
         latencies.push(performance.now() - at);
+        if (path) paths[path] = (paths[path] ?? 0) + 1;
       } catch {
         failed += 1;
       }
@@ -95,7 +104,7 @@ async function main(): Promise<void> {
   }));
   const elapsed = (performance.now() - started) / 1000;
   await close();
-  const result: LoadResult = { completed: latencies.length, failed, perSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)) };
+  const result: LoadResult = { completed: latencies.length, failed, perSecond: round(latencies.length / elapsed), p50Ms: round(percentile(latencies, 50)), p99Ms: round(percentile(latencies, 99)), paths };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

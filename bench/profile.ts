@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const { fromUs, toUs, load } = await profileLoad(dir);
   console.log(`\n${CLIENTS} clients, ${SECONDS} s: ${load.completed} invocations, ${load.perSecond}/s, p50 ${load.p50Ms} ms, p99 ${load.p99Ms} ms; ` +
-    `CPU ms per call (from /proc): PyFaaS ${load.cpuMsPerCall.process}, Temporal ${load.cpuMsPerCall.temporal}, sandboxes ${load.cpuMsPerCall.sandboxes}`);
+    `CPU ms per call (from /proc): PyFaaS ${load.cpuMsPerCall.process}, Temporal ${load.cpuMsPerCall.temporal}, sandboxes ${load.cpuMsPerCall.sandboxes}; ` +
+    `paths: ${JSON.stringify(load.paths ?? {})}`);
   const summaries = readdirSync(dir).filter((file) => file.endsWith('.cpuprofile'))
     .map((file) => ({ file, summary: summarizeProfile(path.join(dir, file), fromUs, toUs) }))
     .filter(({ summary }) => summary.busyMs > 0)
