@@ -26,6 +26,8 @@ const schema = z
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(8080),
       bodyLimitBytes: positiveInt.default(6 * 1024 * 1024),
+      /** Sync invocations that may wait for a workflow task slot here (see worker.workflowTaskSlots); beyond them, 503 OVERLOADED. */
+      syncQueueLimit: positiveInt.default(1000),
     }).default({}),
     temporal: z.object({
       address: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
@@ -57,6 +59,13 @@ const schema = z
       placement: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a worker module id').default('warm-first'),
       /** Most warm instances this node keeps (placement and the scaler respect it). */
       capacity: positiveInt.default(64),
+      /**
+       * Workflow tasks this node runs at once (the SDK's default). In role `all` it is also how
+       * many sync invocations start at once, each eagerly on this node; the rest wait their turn,
+       * first come first served, instead of queueing in Temporal, where eager starts overtake them.
+       */
+      // At least 2: with one slot the SDK's sticky and normal pollers wait on each other and nothing runs (seen here).
+      workflowTaskSlots: z.coerce.number().int().min(2).default(40),
     }).default({}),
     auth: z.object({
       /** A `pyf_…` token to ensure as the bootstrap admin token (else the first start makes one and writes it to <dataDir>/admin-token). */
@@ -96,6 +105,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_API_HOST: 'api.host',
   PYFAAS_API_PORT: 'api.port',
   PYFAAS_API_BODY_LIMIT_BYTES: 'api.bodyLimitBytes',
+  PYFAAS_API_SYNC_QUEUE_LIMIT: 'api.syncQueueLimit',
   PYFAAS_TEMPORAL_ADDRESS: 'temporal.address',
   PYFAAS_TEMPORAL_NAMESPACE: 'temporal.namespace',
   PYFAAS_TASK_QUEUE: 'temporal.taskQueue',
@@ -110,6 +120,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_PAYLOAD_RETENTION_MS: 'payloads.retentionMs',
   PYFAAS_PLACEMENT: 'worker.placement',
   PYFAAS_NODE_CAPACITY: 'worker.capacity',
+  PYFAAS_WORKFLOW_TASK_SLOTS: 'worker.workflowTaskSlots',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',
   PYFAAS_TEMPORAL_UI_PORT: 'stack.temporalUiPort',
   PYFAAS_KAFKA_PORT: 'stack.kafkaPort',

@@ -9,6 +9,7 @@ import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
+import { SyncTurns } from '../modules/task/sync-turns';
 import { Invoker } from '../modules/task/invoker';
 import type { KafkaBridge } from '../modules/trigger/kafka';
 import { createKafkaClient } from '../modules/trigger/kafka/kafka-client';
@@ -106,7 +107,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const publisher = new KafkaPublisher(createKafkaClient({ brokers: config.kafka.brokers, clientId: `${config.kafka.clientId}-worker-${config.nodeId}`, logger }));
       closers.push(() => publisher.close());
       const workerDeps = {
-        connection: native, namespace, taskQueue, nodeId: config.nodeId, logger,
+        connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, workflowTaskSlots: config.worker.workflowTaskSlots,
         platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
       };
       const worker = await createPyFaaSWorker(workerDeps);
@@ -157,7 +158,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;
       const { aliases } = platform;
-      const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker });
+      const syncTurns = hasWorker ? new SyncTurns({ inFlight: config.worker.workflowTaskSlots, queueLimit: config.api.syncQueueLimit }) : undefined;
+      const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns });
       const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
       const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });
       const routes = apiRoutes({

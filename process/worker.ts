@@ -34,6 +34,8 @@ export interface WorkerDeps {
   platform?: PlatformDeps;
   /** Defaults to the prebundled code built by `npm run build`. */
   bundlePath?: string;
+  /** Workflow tasks at once (worker.workflowTaskSlots); the SDK's default when absent. */
+  workflowTaskSlots?: number;
 }
 
 export interface PlatformDeps {
@@ -79,6 +81,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
     activities,
     identity: `pyfaas-${deps.nodeId}@${process.pid}`,
     maxConcurrentActivityTaskExecutions: 200,
+    ...(deps.workflowTaskSlots ? { maxConcurrentWorkflowTaskExecutions: deps.workflowTaskSlots } : {}),
   });
 }
 

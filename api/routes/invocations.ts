@@ -53,6 +53,7 @@ export function invocationRoutes(deps: InvocationRoutesDeps): RouteSpec[] {
       responses: {
         200: { description: 'The invocation, ended (a function error is status `failed`)', schema: schemas.invocationViewSchema },
         202: { description: 'Queued', schema: schemas.queuedInvocationSchema },
+        503: { description: 'Sync: more callers wait for a turn on this process than it lets wait (OVERLOADED, with Retry-After)', schema: schemas.errorBodySchema },
       },
       target: ({ params }) => ({ name: params.name }),
       async handler(ctx, { params, query, body, principal }) {

@@ -25,3 +25,8 @@ export function platformError(err: unknown, invocationId: string): unknown {
   }
   return err;
 }
+
+/** More sync invocations wait for a turn on this process than it lets wait (api.syncQueueLimit). */
+export class OverloadedError extends UnavailableError {
+  override readonly code: string = 'OVERLOADED';
+}

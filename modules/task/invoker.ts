@@ -10,6 +10,7 @@ import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invo
 import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from './invocation-start';
 import type { InvocationPage, InvocationView } from './invocation-view';
 import type { PayloadStore } from './payloads';
+import type { SyncTurns } from './sync-turns';
 
 export interface InvokeOptions {
   /** A version number; the active version when absent. */
@@ -35,6 +36,8 @@ export interface InvokerDeps {
   taskQueue: string;
   /** Start the workflow eagerly on this process's worker (needs the worker's NativeConnection). */
   eagerStart: boolean;
+  /** With eager starts: sync invocations take turns for the worker's workflow task slots. */
+  syncTurns?: SyncTurns;
 }
 
 /** Starts invocations as `invokeFunction` workflows and reads them back from Temporal. */
@@ -58,6 +61,11 @@ export class Invoker {
 
   /** Runs the invocation and waits for its record. Function errors are a failed record, not a throw. */
   async invokeSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
+    const run = () => this.runSync(functionName, event, options);
+    return this.deps.syncTurns ? this.deps.syncTurns.run(run) : run();
+  }
+
+  private async runSync(functionName: string, event: unknown, options: InvokeOptions): Promise<InvocationView> {
     const handle = await this.start(functionName, event, 'sync', options);
     if (options.idempotencyKey !== undefined) await this.assertSameCaller(handle, options.caller);
     const view = await this.awaitRecord(handle);

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PYFAAS_ROLE: 'boss' })).toThrow(/PYFAAS_ROLE \(role\)/);
     expect(() => loadConfig({ PYFAAS_DATABASE_URL: 'mysql://x' })).toThrow(/must start with sqlite: or postgres/);
     expect(() => loadConfig({ PYFAAS_TEMPORAL_ADDRESS: 'no-port' })).toThrow(/must be host:port/);
+    expect(() => loadConfig({ PYFAAS_WORKFLOW_TASK_SLOTS: '1' })).toThrow(/PYFAAS_WORKFLOW_TASK_SLOTS \(worker\.workflowTaskSlots\).*greater than or equal to 2/);
   });
 
   it('rejects a config file that is missing, not JSON, or has unknown keys', () => {
