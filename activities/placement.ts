@@ -15,6 +15,12 @@ export interface PlacementActivityDeps {
   localNodeId?: string;
   /** How long this process remembers its own placements (they are in no heartbeat yet). */
   recentMs?: number;
+  /**
+   * Told when no live node holds a warm instance of the version: the attempt will cold-start.
+   * This is where demand for a function at zero first shows, whatever started the invocation
+   * (HTTP, async, Kafka, a schedule), so the scaler is woken here.
+   */
+  onNoWarmInstance?: (functionName: string) => void;
 }
 
 /** Where one attempt runs: a node's own queue, or the shared one. */
@@ -59,6 +65,7 @@ export function createPlacementActivities(deps: PlacementActivityDeps) {
     /** Chooses where an invocation attempt runs (a local activity: it reads the node list, cached for 0.5 s). */
     async placeInvocation({ functionName, version, exclude }: { functionName: string; version: number; exclude: string[] }): Promise<PlacementAnswer> {
       const nodes = await liveNodes();
+      if (!nodes.some((node) => (node.instances[`${functionName}@${version}`]?.warm ?? 0) > 0)) deps.onNoWarmInstance?.(functionName);
       const nodeId = deps.placement.place({ functionName, version, exclude, recent: recentCounts() }, nodes);
       const node = nodes.find((candidate) => candidate.nodeId === nodeId);
       if (!node) return { taskQueue: deps.taskQueue };

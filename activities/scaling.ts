@@ -1,19 +1,23 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from '../common/logger';
-import type { FunctionService } from '../modules/meta/functions';
+import type { MetricsSample, ScalingPolicy, ScalingRecord, ScalingState } from '../contracts/scaling';
+import { FUNCTION_KEY, STATUS_KEY } from '../contracts/search-attributes';
+import type { FunctionReads } from '../modules/meta/function-reads';
 import { FunctionNotFoundError } from '../modules/meta/functions';
 import type { NodeService } from '../modules/meta/nodes';
+import type { ScalingHistory } from '../modules/meta/scaling-history';
 import type { ModuleRegistry } from '../modules/registry';
-import type { MetricsSample, ScalingPolicy, ScalingState } from '../contracts/scaling';
-import { distribute, type ScalingModule } from '../modules/scaling';
+import { DEFAULT_SCALING_POLICY, distribute, type ScalingModule } from '../modules/scaling';
 import type { ExecutionPool } from '../modules/worker/contract';
 import { asActivity } from './failures';
 import type { VersionSpecs } from './version-specs';
 
 export interface ScalingActivityDeps {
   client: Client;
-  functions: FunctionService;
+  /** Cached per process: sampling the awake functions reads the meta store only after a change. */
+  reads: FunctionReads;
   nodes: NodeService;
+  history: ScalingHistory;
   registry: ModuleRegistry;
   logger: Logger;
 }
@@ -21,18 +25,33 @@ export interface ScalingActivityDeps {
 /** Cumulative counters from the nodes, kept by the scaler to turn them into per-tick deltas. */
 export type Counters = Record<string, { invocations: number; coldStarts: number }>;
 
-export interface ScalingView {
-  /** False when the function is gone: the scaler ends. */
+/** A live node as the scaler addresses it. */
+export interface ScalingNode {
+  nodeId: string;
+  taskQueue: string;
+  capacity: number;
+}
+
+/** One function in a sample. */
+export interface FunctionView {
+  functionName: string;
+  /** False when the function is gone: the scaler forgets it. */
   exists: boolean;
   version?: number;
+  /** The policy stored with the function (the default when it names none); absent when it is gone. */
+  policy?: ScalingPolicy;
   sample?: MetricsSample;
   counters: Counters;
-  /** Live nodes: their capacity, queue, and warm instances of the active version. */
-  nodes: Array<{ nodeId: string; taskQueue: string; capacity: number; warm: number; target: number }>;
-  /** Warm instances of the active version now, all nodes (on-demand cold starts included). */
-  current: number;
-  /** What the scaler keeps now: the sum of the nodes' targets. */
-  kept: number;
+  /** Nodes holding warm instances of the active version, or a target for it: warm now and the target they keep. */
+  held: Record<string, { warm: number; target: number }>;
+  /** Decisions stored when it last fell asleep (asked for on a function's first sample after waking). */
+  restored?: ScalingRecord[];
+}
+
+/** One sample of every awake function of a shard, taken at once. */
+export interface ScalingSample {
+  nodes: ScalingNode[];
+  functions: FunctionView[];
 }
 
 export interface ScalingVerdict {
@@ -45,70 +64,126 @@ export interface ScalingVerdict {
   historyMs: number;
 }
 
+export interface DecideRequest {
+  functionName: string;
+  policy: ScalingPolicy;
+  samples: MetricsSample[];
+  current: number;
+  state?: ScalingState;
+  nodes: Array<{ nodeId: string; capacity: number; warm: number }>;
+}
+
+/** Open invocations listed per sample at most: past this the counts are lower bounds (demand is plainly high anyway). */
+const MAX_LISTED_INVOCATIONS = 5000;
+
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * Open invocations of the named functions by status, from one visibility listing. Temporal's
+ * `count … GROUP BY` groups by ExecutionStatus only (the dev server refuses a custom keyword),
+ * so one list of the open invocations, tallied here, replaces two counts per function: its
+ * cost follows the number of open invocations, that is demand.
+ */
+async function openInvocations(client: Client, functionNames: string[]): Promise<Map<string, { queued: number; running: number }>> {
+  const tally = new Map<string, { queued: number; running: number }>();
+  if (functionNames.length === 0) return tally;
+  const query = `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction IN (${functionNames.map(quote).join(', ')})`;
+  let listed = 0;
+  for await (const execution of client.workflow.list({ query, pageSize: 1000 })) {
+    const name = execution.typedSearchAttributes.get(FUNCTION_KEY);
+    const status = execution.typedSearchAttributes.get(STATUS_KEY);
+    if (name !== undefined && (status === 'queued' || status === 'running')) {
+      const entry = tally.get(name) ?? { queued: 0, running: 0 };
+      entry[status] += 1;
+      tally.set(name, entry);
+    }
+    listed += 1;
+    if (listed >= MAX_LISTED_INVOCATIONS) break;
+  }
+  return tally;
+}
 
 export function createScalingActivities(deps: ScalingActivityDeps) {
   const scalingModule = (id: string) => deps.registry.get<ScalingModule>('scaling', id);
 
-  return {
-    /** One metrics sample of the function's active version: nodes' heartbeats plus async invocations queued in Temporal. */
-    async readScalingMetrics({ functionName, counters }: { functionName: string; counters: Counters }): Promise<ScalingView> {
-      let fn;
-      try {
-        fn = await deps.functions.get(functionName);
-      } catch (err) {
-        if (err instanceof FunctionNotFoundError) return { exists: false, counters, nodes: [], current: 0, kept: 0 };
-        throw err;
-      }
-      const version = fn.activeVersion ?? undefined;
-      const nodes = await deps.nodes.alive();
-      // Invocations open in Temporal, by status: heartbeats are up to 2 s old and miss the short ones.
-      const open = `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction = ${quote(functionName)}`;
-      const [queued, running] = await Promise.all(
-        ['queued', 'running'].map(async (status) => (await deps.client.workflow.count(`${open} AND PyFaaSStatus = '${status}'`)).count),
-      );
-      let inFlight = 0;
-      let arrivals = 0;
-      let coldStarts = 0;
-      const next: Counters = {};
-      const instances: MetricsSample['instances'] = {};
-      const view: ScalingView['nodes'] = [];
-      for (const node of nodes) {
-        let warm = 0;
-        let target = 0;
-        for (const held of node.functions.filter((f) => f.functionName === functionName)) {
-          inFlight += held.busy;
-          const key = `${node.nodeId}/${held.version}`;
-          const before = counters[key] ?? { invocations: 0, coldStarts: 0 };
-          // A restarted node starts its counters again from 0.
-          arrivals += Math.max(0, held.invocations - (held.invocations >= before.invocations ? before.invocations : 0));
-          coldStarts += Math.max(0, held.coldStarts - (held.coldStarts >= before.coldStarts ? before.coldStarts : 0));
-          next[key] = { invocations: held.invocations, coldStarts: held.coldStarts };
-          if (held.version === version) {
-            warm = held.warm;
-            target = held.target;
-            instances[node.nodeId] = { warm: held.warm, busy: held.busy };
-          }
+  /** One function's view from the nodes' heartbeats and its open invocations. `counters` absent: its first sample since waking. */
+  async function viewOf(
+    functionName: string, counters: Counters | undefined, nodes: Awaited<ReturnType<NodeService['alive']>>, open: { queued: number; running: number } | undefined, at: number,
+  ): Promise<FunctionView> {
+    let fn;
+    try {
+      fn = await deps.reads.get(functionName);
+    } catch (err) {
+      if (err instanceof FunctionNotFoundError) return { functionName, exists: false, counters: {}, held: {} };
+      throw err;
+    }
+    const restored = counters === undefined ? (await deps.history.get(functionName))?.decisions : undefined;
+    const version = fn.activeVersion ?? undefined;
+    let inFlight = 0;
+    let arrivals = 0;
+    let coldStarts = 0;
+    const next: Counters = {};
+    const instances: MetricsSample['instances'] = {};
+    const held: FunctionView['held'] = {};
+    for (const node of nodes) {
+      for (const entry of node.functions.filter((f) => f.functionName === functionName)) {
+        inFlight += entry.busy;
+        const key = `${node.nodeId}/${entry.version}`;
+        next[key] = { invocations: entry.invocations, coldStarts: entry.coldStarts };
+        // The first sample after waking is the baseline; a restarted node starts its counters again from 0.
+        const before = counters === undefined ? next[key] : (counters[key] ?? { invocations: 0, coldStarts: 0 });
+        arrivals += Math.max(0, entry.invocations - (entry.invocations >= before.invocations ? before.invocations : 0));
+        coldStarts += Math.max(0, entry.coldStarts - (entry.coldStarts >= before.coldStarts ? before.coldStarts : 0));
+        if (entry.version === version) {
+          held[node.nodeId] = { warm: entry.warm, target: entry.target };
+          instances[node.nodeId] = { warm: entry.warm, busy: entry.busy };
         }
-        view.push({ nodeId: node.nodeId, taskQueue: node.taskQueue, capacity: node.capacity, warm, target });
       }
-      inFlight = Math.max(inFlight, running);
-      const current = view.reduce((sum, node) => sum + node.warm, 0);
-      const kept = view.reduce((sum, node) => sum + node.target, 0);
-      return { exists: true, version, counters: next, nodes: view, current, kept, sample: { at: Date.now(), inFlight, queued, arrivals, coldStarts, instances } };
+    }
+    // Visibility sees the short invocations a heartbeat (up to 2 s old) misses.
+    inFlight = Math.max(inFlight, open?.running ?? 0);
+    const sample = version === undefined ? undefined : { at, inFlight, queued: open?.queued ?? 0, arrivals, coldStarts, instances };
+    return { functionName, exists: true, version, policy: fn.scaling ?? DEFAULT_SCALING_POLICY, sample, counters: next, held, ...(restored ? { restored } : {}) };
+  }
+
+  return {
+    /**
+     * One metrics sample of all the shard's awake functions: one read of the nodes'
+     * heartbeats and one visibility listing of their open invocations, whatever their number.
+     */
+    async sampleScaling({ functions }: { functions: Array<{ functionName: string; counters?: Counters }> }): Promise<ScalingSample> {
+      const names = functions.map((f) => f.functionName);
+      const [nodes, open] = await Promise.all([deps.nodes.alive(), openInvocations(deps.client, names)]);
+      const at = Date.now();
+      const views = await Promise.all(functions.map((f) => viewOf(f.functionName, f.counters, nodes, open.get(f.functionName), at)));
+      return { nodes: nodes.map((node) => ({ nodeId: node.nodeId, taskQueue: node.taskQueue, capacity: node.capacity })), functions: views };
     },
 
-    /** Calls the policy's scaling module (pure) and spreads its total over the live nodes. */
-    async decideScaling(input: {
-      policy: ScalingPolicy; samples: MetricsSample[]; now: number; current: number; state?: ScalingState;
-      nodes: Array<{ nodeId: string; capacity: number; warm: number }>;
-    }): Promise<ScalingVerdict> {
+    /**
+     * Calls each function's scaling module (pure) and spreads its total over the live nodes.
+     * A module that throws costs only its own function this tick: its entry is the error.
+     */
+    async decideScaling({ functions, now }: { functions: DecideRequest[]; now: number }): Promise<Record<string, ScalingVerdict | { error: string }>> {
+      const verdicts: Record<string, ScalingVerdict | { error: string }> = {};
+      for (const input of functions) {
+        try {
+          const scaling = scalingModule(input.policy.module);
+          const params = scaling.parseParams(input.policy.params);
+          const decision = scaling.decide({ params, samples: input.samples, now, current: input.current, state: input.state });
+          const perNode = decision.perNode ?? distribute(decision.desired, input.nodes);
+          verdicts[input.functionName] = { desired: decision.desired, perNode, reason: decision.reason, mode: decision.mode, state: decision.state, historyMs: scaling.historyMs(params) };
+        } catch (err) {
+          deps.logger.warn({ err, functionName: input.functionName, module: input.policy.module }, 'scaling module failed; keeping what the function has');
+          verdicts[input.functionName] = { error: (err as Error).message };
+        }
+      }
+      return verdicts;
+    },
+
+    /** Stores the last decisions of functions falling asleep, so the API and the next wake-up still have them. */
+    async rememberScaling({ functions }: { functions: Array<{ functionName: string; policy?: ScalingPolicy; decisions: ScalingRecord[] }> }): Promise<void> {
       return asActivity(async () => {
-        const scaling = scalingModule(input.policy.module);
-        const params = scaling.parseParams(input.policy.params);
-        const decision = scaling.decide({ params, samples: input.samples, now: input.now, current: input.current, state: input.state });
-        const perNode = decision.perNode ?? distribute(decision.desired, input.nodes);
-        return { desired: decision.desired, perNode, reason: decision.reason, mode: decision.mode, state: decision.state, historyMs: scaling.historyMs(params) };
+        for (const f of functions) await deps.history.keep(f.functionName, f.policy, f.decisions);
       });
     },
   };

@@ -1,5 +1,5 @@
 /**
- * What the scaler workflow, its activities, the scaling modules and the API share: a function's
+ * What the scaler shard workflow, its activities, the scaling modules and the API share: a function's
  * scaling policy, the metrics samples and state a scaling module decides from, and the scaler's
  * status (its last decisions). Everything here is JSON-serialisable because it travels through
  * Temporal workflow history.
@@ -59,10 +59,13 @@ export interface ScalingRecord {
   reason: string;
 }
 
-/** What the scaler workflow's `scalerStatus` query answers: its policy now and its last decisions. */
+/** What the scaler shard's `scalerStatus` query answers for one function: its policy and its last decisions. */
 export interface ScalerStatus {
   functionName: string;
-  policy: ScalingPolicy;
+  /** Absent until the scaler has read the function once. */
+  policy?: ScalingPolicy;
   /** Newest last; the last 30. */
   decisions: ScalingRecord[];
+  /** True while the scaler evaluates the function every tick; false while it sleeps (no warm instances, no demand). */
+  awake: boolean;
 }

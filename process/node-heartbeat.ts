@@ -5,7 +5,13 @@ import type { ExecutionPool } from '../modules/worker';
 
 export const HEARTBEAT_INTERVAL_MS = 2000;
 
-/** What the pool holds, per function version, as a heartbeat reports it. */
+/**
+ * What the pool holds, per function version, as a heartbeat reports it: only versions with an
+ * instance or a target, so a heartbeat's size (and the placement and scaler reads of it) grows
+ * with what is warm, not with every function this node ever ran. A version reported again
+ * after a pause brings its cumulative counters back; the scaler takes its first sample of a
+ * function after waking as the counters' baseline.
+ */
 export function nodeFunctionStats(pool: ExecutionPool): NodeFunctionStats[] {
   const stats = pool.stats();
   const byKey = new Map<string, NodeFunctionStats>();
@@ -31,7 +37,7 @@ export function nodeFunctionStats(pool: ExecutionPool): NodeFunctionStats[] {
     const at = key.lastIndexOf('@');
     entry(key.slice(0, at), Number(key.slice(at + 1))).target = target;
   }
-  return [...byKey.values()];
+  return [...byKey.values()].filter((entry) => entry.warm > 0 || entry.target > 0);
 }
 
 /**

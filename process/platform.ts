@@ -13,6 +13,7 @@ import { fixedScaling, kpaScaling, type ScalingModule } from '../modules/scaling
 import { Scalers } from '../modules/scaling/scalers';
 import { AliasService } from '../modules/meta/aliases';
 import { NodeService } from '../modules/meta/nodes';
+import { ScalingHistory } from '../modules/meta/scaling-history';
 import type { TriggerKindDeps, TriggerKindFactory } from '../modules/trigger/contract';
 import { httpTrigger } from '../modules/trigger/http';
 import { kafkaTrigger } from '../modules/trigger/kafka/kind';
@@ -44,13 +45,15 @@ export interface Platform {
   specs: VersionSpecs;
   depsCacheDir: string;
   nodes: NodeService;
+  /** Sleeping functions' last scaling decisions. */
+  scalingHistory: ScalingHistory;
   /** The configured worker module that places invocations on nodes. */
   placement: Placement;
   /** Builds the execution pool (worker roles only). */
   createPool(): ExecutionPool;
   /** Builds the trigger service once a Temporal client exists (every registered trigger kind). */
   createTriggers(deps: TriggerKindDeps): TriggerService;
-  /** Builds the control of the scaler workflows (every registered scaling module). */
+  /** Builds the control of the scaler shard workflows (every registered scaling module). */
   createScalers(client: Client, taskQueue: string): Scalers;
   aliases: AliasService;
   /** Changes made on any process (a token revoked, a policy replaced) reach this one through it. */
@@ -101,6 +104,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const functions = new FunctionService(meta, changes);
   const aliases = new AliasService(meta, functions, changes);
   const reads = new FunctionReads(functions, aliases, changes);
+  const scalingHistory = new ScalingHistory(meta);
   return {
     registry,
     runtime,
@@ -112,6 +116,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     specs: new VersionSpecs(reads),
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
     nodes: new NodeService(meta),
+    scalingHistory,
     aliases,
     changes,
     policies: new PolicyService(meta, changes),
@@ -125,7 +130,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     },
     createScalers(client, taskQueue) {
       return new Scalers({
-        client, taskQueue,
+        client, taskQueue, history: scalingHistory,
         module: (id) => (registry.has('scaling', id) ? registry.get<ScalingModule>('scaling', id) : undefined),
         moduleIds: () => registry.ids('scaling'),
       });

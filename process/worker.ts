@@ -49,11 +49,11 @@ export interface PlatformDeps {
 }
 
 function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
-  const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry } = platform;
+  const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry, reads, scalingHistory } = platform;
   return {
-    ...createInvokeActivities({ nodeId, reads: platform.reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn) }),
-    ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId }),
-    ...createScalingActivities({ client, functions, nodes, registry, logger }),
+    ...createInvokeActivities({ nodeId, reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn) }),
+    ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId, onNoWarmInstance: (fn) => scalers.wake(fn) }),
+    ...createScalingActivities({ client, reads, nodes, history: scalingHistory, registry, logger }),
     ...createNodeScalingActivities({ specs, pool }),
     ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),

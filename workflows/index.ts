@@ -3,5 +3,5 @@ export { pingWorker, type PingResult } from './ping-worker';
 export { invokeFunction } from './invoke-function';
 export { deployFunction, deploymentProgressQuery } from './deploy-function';
 export { deleteFunction } from './delete-function';
-export { scaleFunction, scalerStatusQuery, setScalingPolicySignal, stopScalerSignal, wakeScalerSignal } from './scale-function';
+export { scaleFunctions, forgetFunctionSignal, scalerShardQuery, scalerStatusQuery, setScalingPolicySignal, wakeScalerSignal } from './scale-functions';
 export { rolloutFunction, rolloutProgressQuery } from './rollout-function';

@@ -121,7 +121,7 @@ export function functionRoutes(deps: FunctionRoutesDeps): RouteSpec[] {
       async handler(ctx, { params }) {
         const fn = await deps.functions.get(params.name);
         const status = await deps.scalers.status(fn.name);
-        ctx.body = { function: fn.name, policy: fn.scaling ?? { module: 'kpa', params: {} }, running: Boolean(status), decisions: status?.decisions ?? [] };
+        ctx.body = { function: fn.name, policy: fn.scaling ?? { module: 'kpa', params: {} }, running: status?.awake ?? false, decisions: status?.decisions ?? [] };
       },
     }),
     defineRoute({

@@ -131,7 +131,7 @@ export const scalingViewSchema = z
   .object({
     function: z.string(),
     policy: scalingPolicySchema,
-    running: z.boolean().describe("Whether the function's scaler workflow answered"),
-    decisions: z.array(scalingDecisionSchema).describe('The last decisions, newest last; empty when the scaler is not running'),
+    running: z.boolean().describe('Whether the scaler evaluates the function every tick (awake); false while it sleeps: no warm instances, no demand'),
+    decisions: z.array(scalingDecisionSchema).describe('The last decisions, newest last, kept across sleeps; empty before the first decision'),
   })
   .describe("A function's scaling policy and its scaler's last decisions");

@@ -4,6 +4,7 @@ import { AliasSchema } from './aliases';
 import { AuditEventSchema } from './audit-entity';
 import { PolicySchema } from './policies';
 import { RevisionSchema } from './revisions';
+import { ScalingHistorySchema } from './scaling-history';
 import { TokenSchema } from '../auth/tokens/entity';
 
 /** What a version freezes: everything that decides how its code runs. */
@@ -174,4 +175,4 @@ export const WorkerNodeSchema = new EntitySchema<WorkerNodeRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema];
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema, ScalingHistorySchema];

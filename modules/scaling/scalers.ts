@@ -1,15 +1,21 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InputError } from '../../common/errors';
 import type { ScalerStatus, ScalingPolicy } from '../../contracts/scaling';
+import type { ScalingHistory } from '../meta/scaling-history';
 import type { ScalingModule } from './contract';
 
 export class UnknownScalingModuleError extends InputError {
   override readonly code: string = 'UNKNOWN_SCALING_MODULE';
 }
 
-/** The scaler workflow of a function is `scaler:<function>`. */
-export function scalerId(functionName: string): string {
-  return `scaler:${functionName}`;
+/** The scaler workflow type: one per shard of the platform's functions. */
+export const SCALER_WORKFLOW = 'scaleFunctions';
+
+/** FNV-1a: a function's shard must not change between processes or restarts. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 export interface ScalersDeps {
@@ -18,13 +24,25 @@ export interface ScalersDeps {
   /** The registered scaling module, or undefined. */
   module: (id: string) => ScalingModule | undefined;
   moduleIds: () => string[];
+  /** Where sleeping functions' last decisions are kept. */
+  history: ScalingHistory;
+  /**
+   * Scaler shards (default 1): one workflow evaluates all the awake functions of its shard each
+   * tick; more shards split that work (and its history) when very many functions are awake at once.
+   */
+  shards?: number;
 }
 
-/** Starts, steers and stops the scaler workflows (one per function) and reads their status. */
+/** Wakes, steers and forgets functions in their scaler shard workflows, and reads their decisions. */
 export class Scalers {
   private readonly lastWake = new Map<string, number>();
 
   constructor(private readonly deps: ScalersDeps) {}
+
+  /** The shard workflow of a function: `scaler:<taskQueue>/<n>` (the task queue names the platform). */
+  shardId(functionName: string): string {
+    return `scaler:${this.shardName(functionName)}`;
+  }
 
   /** Throws UnknownScalingModuleError, or the module's InputError for bad params. */
   validate(policy: ScalingPolicy): void {
@@ -33,45 +51,64 @@ export class Scalers {
     scaling.parseParams(policy.params);
   }
 
-  /** Starts the function's scaler with this policy, or hands a running one the policy. */
+  /** Hands the function's shard the policy: the function wakes and is decided with it at once. */
   async follow(functionName: string, policy: ScalingPolicy): Promise<void> {
-    await this.deps.client.workflow.signalWithStart('scaleFunction', {
-      taskQueue: this.deps.taskQueue,
-      workflowId: scalerId(functionName),
-      args: [{ functionName, policy }],
-      signal: 'setScalingPolicy',
-      signalArgs: [policy],
-      memo: { functionName },
-    });
+    await this.signalWithStart(functionName, 'setScalingPolicy', [functionName, policy]);
   }
 
   /**
-   * A cold start happened: a scaler resting between idle ticks looks again now. At most one
-   * signal per function a second; failures (no scaler yet) are ignored.
+   * Demand arrived for the function (no warm instance anywhere, or a cold start): a sleeping
+   * function wakes and is decided within a tick. At most one signal per function a second from
+   * this process; failures are ignored (the next demand wakes it).
    */
   wake(functionName: string): void {
     const now = Date.now();
     if ((this.lastWake.get(functionName) ?? 0) > now - 1000) return;
     this.lastWake.set(functionName, now);
-    void this.deps.client.workflow.getHandle(scalerId(functionName)).signal('wakeScaler').catch(() => undefined);
+    if (this.lastWake.size > 10_000) this.lastWake.clear();
+    void this.signalWithStart(functionName, 'wakeScaler', [functionName]).catch(() => undefined);
   }
 
-  /** Ends the scaler; nothing to do when there is none. */
+  /** The function is being deleted: its shard forgets it and its stored decisions go. */
   async stop(functionName: string): Promise<void> {
     try {
-      await this.deps.client.workflow.getHandle(scalerId(functionName)).signal('stopScaler');
+      await this.deps.client.workflow.getHandle(this.shardId(functionName)).signal('forgetFunction', functionName);
+    } catch (err) {
+      // Not found, or the shard's run already ended (nothing awake): nothing to forget there.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    await this.deps.history.remove(functionName);
+  }
+
+  /**
+   * The function's policy and last decisions: from its shard while it is awake (or fell asleep
+   * in the shard's latest run), else the copy stored when it fell asleep; undefined when it
+   * never had a decision.
+   */
+  async status(functionName: string): Promise<ScalerStatus | undefined> {
+    try {
+      const status = await this.deps.client.workflow.getHandle(this.shardId(functionName)).query<ScalerStatus | null, [string]>('scalerStatus', functionName);
+      if (status) return status;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
+    const stored = await this.deps.history.get(functionName);
+    return stored && { functionName, policy: stored.policy, decisions: stored.decisions, awake: false };
   }
 
-  /** The scaler's policy and last decisions; undefined when it is not running. */
-  async status(functionName: string): Promise<ScalerStatus | undefined> {
-    try {
-      return await this.deps.client.workflow.getHandle(scalerId(functionName)).query<ScalerStatus>('scalerStatus');
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
+  private shardName(functionName: string): string {
+    const shards = this.deps.shards ?? 1;
+    return `${this.deps.taskQueue}/${hash(functionName) % shards}`;
+  }
+
+  private async signalWithStart(functionName: string, signal: string, signalArgs: unknown[]): Promise<void> {
+    await this.deps.client.workflow.signalWithStart(SCALER_WORKFLOW, {
+      taskQueue: this.deps.taskQueue,
+      workflowId: this.shardId(functionName),
+      args: [{ shard: this.shardName(functionName) }],
+      signal,
+      signalArgs,
+      memo: { shard: this.shardName(functionName) },
+    });
   }
 }

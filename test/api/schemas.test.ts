@@ -134,7 +134,7 @@ describe('api/schemas', () => {
 
     it('describe the scaling view with and without a running scaler', () => {
       const status: ScalerStatus = {
-        functionName: 'resize', policy: { module: 'kpa', params: { target: 2 } },
+        functionName: 'resize', policy: { module: 'kpa', params: { target: 2 } }, awake: true,
         decisions: [
           { at: at.toISOString(), version: 3, current: 0, desired: 2, perNode: { 'node-a': 1, 'node-b': 1 }, mode: 'panic', reason: 'Burst: 8 in flight.' },
           { at: later.toISOString(), current: 2, desired: 0, perNode: {}, mode: 'idle', reason: 'No demand for 60 s.' },

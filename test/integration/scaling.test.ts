@@ -26,7 +26,7 @@ describe('scaling', () => {
   it('scales up in the panic window under a burst, to zero when idle, and cold-starts the next call', async () => {
     const name = functionName('burst');
     expect((await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: SLOW, maxConcurrency: 20, scaling: FAST_KPA })).status).toBe(201);
-    expect(await scaling(name)).toMatchObject({ function: name, policy: FAST_KPA, running: true });
+    expect(await scaling(name)).toMatchObject({ function: name, policy: FAST_KPA });
 
     // A burst: 8 callers, each calling again as soon as it has its answer, for 5 s.
     const burstStart = Date.now();
@@ -68,16 +68,17 @@ describe('scaling', () => {
     await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: SLOW, scaling: { module: 'fixed', params: { instances: 1 } } });
     const client = pyfaas.running.client;
     const id = `scaler-test:${name}`;
-    const handle = await client.workflow.start('scaleFunction', {
+    const handle = await client.workflow.start('scaleFunctions', {
       taskQueue: pyfaas.env.PYFAAS_TASK_QUEUE, workflowId: id,
-      args: [{ functionName: name, policy: { module: 'fixed', params: { instances: 2 } }, tickMs: 200, ticksPerRun: 3 }],
+      args: [{ shard: 'test', tickMs: 200, ticksPerRun: 3, carried: { [name]: { policy: { module: 'fixed', params: { instances: 2 } }, samples: [], decisions: [] } } }],
     });
     await until(async () => (await client.workflow.getHandle(id).describe()).runId !== handle.firstExecutionRunId, 30_000, () => 'a second run');
-    const status = await client.workflow.getHandle(id).query<{ decisions: Array<{ reason: string }> }>('scalerStatus');
+    const status = await client.workflow.getHandle(id).query<{ decisions: Array<{ reason: string }> }, [string]>('scalerStatus', name);
     expect(status.decisions.length).toBeGreaterThan(0);
     expect(status.decisions.at(-1)!.reason).toBe('fixed at 2');
-    await client.workflow.getHandle(id).signal('stopScaler');
-    expect(await client.workflow.getHandle(id).result()).toMatchObject({ reason: 'stopped' });
+    // Forgotten, it holds nothing awake: the run ends.
+    await client.workflow.getHandle(id).signal('forgetFunction', name);
+    expect(await client.workflow.getHandle(id).result()).toMatchObject({ reason: 'nothing is awake' });
   });
 
   it('refuses an unknown scaling module or bad parameters', async () => {
