@@ -18,6 +18,15 @@ function hash(text: string): number {
   return h;
 }
 
+/** The shard workflow id of a function: `scaler:<taskQueue>/<n>` (the task queue names the platform). */
+export function scalerShardId(taskQueue: string, functionName: string, shards = 1): string {
+  return `scaler:${scalerShardName(taskQueue, functionName, shards)}`;
+}
+
+function scalerShardName(taskQueue: string, functionName: string, shards: number): string {
+  return `${taskQueue}/${hash(functionName) % shards}`;
+}
+
 export interface ScalersDeps {
   client: Client;
   taskQueue: string;
@@ -38,11 +47,6 @@ export class Scalers {
   private readonly lastWake = new Map<string, number>();
 
   constructor(private readonly deps: ScalersDeps) {}
-
-  /** The shard workflow of a function: `scaler:<taskQueue>/<n>` (the task queue names the platform). */
-  shardId(functionName: string): string {
-    return `scaler:${this.shardName(functionName)}`;
-  }
 
   /** Throws UnknownScalingModuleError, or the module's InputError for bad params. */
   validate(policy: ScalingPolicy): void {
@@ -96,9 +100,12 @@ export class Scalers {
     return stored && { functionName, policy: stored.policy, decisions: stored.decisions, awake: false };
   }
 
+  private shardId(functionName: string): string {
+    return scalerShardId(this.deps.taskQueue, functionName, this.deps.shards);
+  }
+
   private shardName(functionName: string): string {
-    const shards = this.deps.shards ?? 1;
-    return `${this.deps.taskQueue}/${hash(functionName) % shards}`;
+    return scalerShardName(this.deps.taskQueue, functionName, this.deps.shards ?? 1);
   }
 
   private async signalWithStart(functionName: string, signal: string, signalArgs: unknown[]): Promise<void> {
