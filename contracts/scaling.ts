@@ -5,6 +5,9 @@
  * Temporal workflow history.
  */
 
+/** How often the scaler decides while a function is awake; a sleeping function's first decision comes within it of the demand. */
+export const SCALER_TICK_MS = 2000;
+
 /** A function's scaling policy as stored: which scaling module decides, and its parameters. */
 export interface ScalingPolicy {
   /** Id of a registered `scaling` module, e.g. `kpa` or `fixed`. */

@@ -1,6 +1,6 @@
 import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, proxyLocalActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Counters, DecideRequest, FunctionView, NodeScalingActivities, ScalingActivities, ScalingNode } from '../activities/scaling';
-import type { MetricsSample, ScalerStatus, ScalingPolicy, ScalingRecord, ScalingState } from '../contracts/scaling';
+import { SCALER_TICK_MS, type MetricsSample, type ScalerStatus, type ScalingPolicy, type ScalingRecord, type ScalingState } from '../contracts/scaling';
 
 /** What the shard keeps for one awake function; carried over continue-as-new. */
 export interface AwakeFunction {
@@ -11,14 +11,14 @@ export interface AwakeFunction {
   /** Absent until its first sample since waking, which is then the baseline of the counters. */
   counters?: Counters;
   decisions: ScalingRecord[];
-  /** Consecutive ticks it was idle: it falls asleep at the second (one late visibility record cannot put it to sleep). */
-  idleTicks?: number;
+  /** Since when (sample time) every sample found it idle; absent while it is not. */
+  idleSince?: number;
 }
 
 export interface ScalerShardInput {
   /** The shard's name (`<taskQueue>/<n>`), shown in the Temporal UI. */
   shard: string;
-  /** How often it decides while it holds an awake function. Default 2 s. */
+  /** How often it decides while it holds an awake function. Default SCALER_TICK_MS (2 s). */
   tickMs?: number;
   /** Ticks per workflow run before it continues as new (bounds one run's history). Default 300. */
   ticksPerRun?: number;
@@ -48,10 +48,19 @@ const KEPT_DECISIONS = 30;
 const TICKS_PER_RUN = 300;
 /** Functions that fell asleep in this run and still answer the query from the workflow (older ones: the API's stored copy). */
 const KEPT_SLEEPERS = 100;
-const IDLE_TICKS_TO_SLEEP = 2;
+/**
+ * How long a function must look idle before it falls asleep: longer than a node's heartbeat
+ * interval (2 s), so an instance just started (a deployment's, a cold start's) shows in a
+ * heartbeat first, and longer than a tick, so one late visibility record cannot put it to
+ * sleep. Ticks a newcomer brings forward do not shorten it.
+ */
+const IDLE_MS_TO_SLEEP = 5000;
 
-const { sampleScaling, rememberScaling } = proxyActivities<ScalingActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
-const { decideScaling } = proxyLocalActivities<ScalingActivities>({ startToCloseTimeout: '5 seconds', retry: { maximumAttempts: 3 } });
+// Sampling and deciding are local activities: a tick is one workflow task (timer fired → two
+// markers → next timer) rather than three with an activity task between them, which halves
+// what a tick costs the server and what it adds to the history.
+const { sampleScaling, decideScaling } = proxyLocalActivities<ScalingActivities>({ startToCloseTimeout: '5 seconds', retry: { maximumAttempts: 3 } });
+const { rememberScaling } = proxyActivities<ScalingActivities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 3 } });
 
 function onNode(taskQueue: string) {
   return proxyActivities<NodeScalingActivities>({ taskQueue, scheduleToStartTimeout: '5 seconds', startToCloseTimeout: '60 seconds', retry: { maximumAttempts: 1 } });
@@ -72,8 +81,8 @@ function record(held: AwakeFunction, decision: ScalingRecord): void {
  * shard). It holds only *awake* functions — with warm instances or demand — and evaluates them
  * together: each tick one sample of all of them (`sampleScaling`: one heartbeat read and one
  * visibility listing), one local activity in which each function's own scaling module decides,
- * and a `setWarmInstances` to each node whose target moves. A function idle for two ticks (no
- * warm instances, no demand, its module wanting 0) falls asleep: its decisions are stored
+ * and a `setWarmInstances` to each node whose target moves. A function idle for 5 s (no warm
+ * instances, no demand, its module wanting 0) falls asleep: its decisions are stored
  * (`rememberScaling`) and it costs nothing until demand or a policy change signals it back
  * (`wakeScaler`, `setScalingPolicy`, sent with signalWithStart). With nothing awake the
  * workflow ends, so an idle platform has no scaler running at all.
@@ -98,7 +107,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
     const held = wake(functionName);
     if (held.policy && held.policy.module !== policy.module) held.state = undefined;
     held.policy = policy;
-    held.idleTicks = 0;
+    held.idleSince = undefined;
     due = true;
   });
   setHandler(forgetFunctionSignal, (functionName) => {
@@ -113,7 +122,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
   });
   setHandler(scalerShardQuery, () => ({ shard: input.shard, awake: [...awake.keys()], asleep: [...asleep.keys()] }));
 
-  const tickMs = input.tickMs ?? 2000;
+  const tickMs = input.tickMs ?? SCALER_TICK_MS;
   for (let tick = 1; ; tick += 1) {
     if (awake.size === 0) return { ticks: tick - 1, reason: 'nothing is awake', asleep: [...asleep.keys()] };
     due = false;
@@ -152,7 +161,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
       if (!verdict || 'error' in verdict) {
         const reason = `the ${request.policy.module} module failed (${verdict ? verdict.error : 'no verdict'}); keeping what it has`;
         record(held, { at, version: view.version, current, desired: request.current, perNode: {}, mode: 'error', reason });
-        held.idleTicks = 0;
+        held.idleSince = undefined;
         continue;
       }
       held.state = verdict.state;
@@ -161,10 +170,10 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
       record(held, { at, version: view.version, current, desired: verdict.desired, perNode: verdict.perNode, mode: verdict.mode, reason: verdict.reason });
       const sample = view.sample!;
       const idle = verdict.desired === 0 && current === 0 && sample.inFlight + sample.queued + sample.arrivals === 0;
-      held.idleTicks = idle ? (held.idleTicks ?? 0) + 1 : 0;
+      held.idleSince = idle ? (held.idleSince ?? now) : undefined;
     }
     await Promise.allSettled(changes);
-    await putToSleep(awake, asleep);
+    await putToSleep(awake, asleep, now);
     if (awake.size === 0) continue;
     await condition(() => due, tickMs);
     if (tick >= (input.ticksPerRun ?? TICKS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
@@ -188,8 +197,8 @@ function nodeChanges(nodes: ScalingNode[], view: FunctionView, perNode: Record<s
  * Moves the functions idle long enough from `awake` to `asleep` before storing their decisions:
  * a wake-up signalled while they are being stored finds them gone and wakes them again.
  */
-async function putToSleep(awake: Map<string, AwakeFunction>, asleep: Map<string, { policy?: ScalingPolicy; decisions: ScalingRecord[] }>): Promise<void> {
-  const falling = [...awake].filter(([, held]) => (held.idleTicks ?? 0) >= IDLE_TICKS_TO_SLEEP);
+async function putToSleep(awake: Map<string, AwakeFunction>, asleep: Map<string, { policy?: ScalingPolicy; decisions: ScalingRecord[] }>, now: number): Promise<void> {
+  const falling = [...awake].filter(([, held]) => held.idleSince !== undefined && now - held.idleSince >= IDLE_MS_TO_SLEEP);
   if (falling.length === 0) return;
   for (const [functionName, held] of falling) {
     awake.delete(functionName);

@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { SCALER_TICK_MS } from '../../contracts/scaling';
 import { scalerShardId } from '../../modules/scaling/scalers';
 import { scheduleIdOf } from '../../modules/trigger/schedule/temporal-schedule';
 import { eventually } from '../support/http';
@@ -9,7 +10,7 @@ const ECHO = { inline: 'def handler(event, context):\n    return event\n' };
 /** Short windows so a function falls asleep within seconds of its last demand. */
 const SLEEPY_KPA = { module: 'kpa', params: { stableWindowMs: 4000, panicWindowMs: 1000, scaleToZeroAfterMs: 1000 } };
 /** The scaler's tick: a sleeping function's first decision must come within it of the demand. */
-const TICK_MS = 2000;
+const TICK_MS = SCALER_TICK_MS;
 /** What the test adds to a tick for its own polling and the visibility write (both ~100 ms here). */
 const SLACK_MS = 700;
 
