@@ -38,12 +38,16 @@ export interface FunctionView {
   /** False when the function is gone: the scaler forgets it. */
   exists: boolean;
   version?: number;
-  /** The policy stored with the function (the default when it names none); absent when it is gone. */
+  /**
+   * The policy stored with the function (the default when it names none), on its first sample
+   * after waking only: later changes arrive by signal, so a tick does not record it again.
+   */
   policy?: ScalingPolicy;
+  /** Its metrics now; `instances` names the nodes holding warm instances of the active version. */
   sample?: MetricsSample;
   counters: Counters;
-  /** Nodes holding warm instances of the active version, or a target for it: warm now and the target they keep. */
-  held: Record<string, { warm: number; target: number }>;
+  /** Warm instances each node keeps for the active version (nodes with a target only). */
+  targets: Record<string, number>;
   /** Decisions stored when it last fell asleep (asked for on a function's first sample after waking). */
   restored?: ScalingRecord[];
 }
@@ -114,7 +118,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
     try {
       fn = await deps.reads.get(functionName);
     } catch (err) {
-      if (err instanceof FunctionNotFoundError) return { functionName, exists: false, counters: {}, held: {} };
+      if (err instanceof FunctionNotFoundError) return { functionName, exists: false, counters: {}, targets: {} };
       throw err;
     }
     const restored = counters === undefined ? (await deps.history.get(functionName))?.decisions : undefined;
@@ -124,7 +128,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
     let coldStarts = 0;
     const next: Counters = {};
     const instances: MetricsSample['instances'] = {};
-    const held: FunctionView['held'] = {};
+    const targets: FunctionView['targets'] = {};
     for (const node of nodes) {
       for (const entry of node.functions.filter((f) => f.functionName === functionName)) {
         inFlight += entry.busy;
@@ -135,15 +139,16 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
         arrivals += Math.max(0, entry.invocations - (entry.invocations >= before.invocations ? before.invocations : 0));
         coldStarts += Math.max(0, entry.coldStarts - (entry.coldStarts >= before.coldStarts ? before.coldStarts : 0));
         if (entry.version === version) {
-          held[node.nodeId] = { warm: entry.warm, target: entry.target };
-          instances[node.nodeId] = { warm: entry.warm, busy: entry.busy };
+          if (entry.target > 0) targets[node.nodeId] = entry.target;
+          if (entry.warm > 0) instances[node.nodeId] = { warm: entry.warm, busy: entry.busy };
         }
       }
     }
     // Visibility sees the short invocations a heartbeat (up to 2 s old) misses.
     inFlight = Math.max(inFlight, open?.running ?? 0);
     const sample = version === undefined ? undefined : { at, inFlight, queued: open?.queued ?? 0, arrivals, coldStarts, instances };
-    return { functionName, exists: true, version, policy: fn.scaling ?? DEFAULT_SCALING_POLICY, sample, counters: next, held, ...(restored ? { restored } : {}) };
+    const first = counters === undefined ? { policy: fn.scaling ?? DEFAULT_SCALING_POLICY, ...(restored ? { restored } : {}) } : {};
+    return { functionName, exists: true, version, sample, counters: next, targets, ...first };
   }
 
   return {

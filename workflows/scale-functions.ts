@@ -66,8 +66,8 @@ function onNode(taskQueue: string) {
   return proxyActivities<NodeScalingActivities>({ taskQueue, scheduleToStartTimeout: '5 seconds', startToCloseTimeout: '60 seconds', retry: { maximumAttempts: 1 } });
 }
 
-const warmOf = (view: FunctionView) => Object.values(view.held).reduce((sum, node) => sum + node.warm, 0);
-const keptOf = (view: FunctionView) => Object.values(view.held).reduce((sum, node) => sum + node.target, 0);
+const warmOf = (view: FunctionView) => Object.values(view.sample?.instances ?? {}).reduce((sum, node) => sum + node.warm, 0);
+const keptOf = (view: FunctionView) => Object.values(view.targets).reduce((sum, target) => sum + target, 0);
 
 function record(held: AwakeFunction, decision: ScalingRecord): void {
   const last = held.decisions[held.decisions.length - 1];
@@ -126,7 +126,15 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
   for (let tick = 1; ; tick += 1) {
     if (awake.size === 0) return { ticks: tick - 1, reason: 'nothing is awake', asleep: [...asleep.keys()] };
     due = false;
-    const { nodes, functions } = await sampleScaling({ functions: [...awake].map(([functionName, held]) => ({ functionName, counters: held.counters })) });
+    let sampled: Awaited<ReturnType<typeof sampleScaling>>;
+    try {
+      sampled = await sampleScaling({ functions: [...awake].map(([functionName, held]) => ({ functionName, counters: held.counters })) });
+    } catch {
+      // The meta store or visibility did not answer (after the retries): try again next tick rather than fail the shard.
+      await condition(() => due, tickMs);
+      continue;
+    }
+    const { nodes, functions } = sampled;
     const now = Date.now();
     const deciding: Array<{ held: AwakeFunction; view: FunctionView; request: DecideRequest }> = [];
     for (const view of functions) {
@@ -148,7 +156,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
           functionName: view.functionName, policy: held.policy, samples: held.samples, state: held.state,
           // The module scales what the platform keeps; instances started on demand beyond it are demand, not capacity.
           current: keptOf(view),
-          nodes: nodes.map((node) => ({ nodeId: node.nodeId, capacity: node.capacity, warm: view.held[node.nodeId]?.warm ?? 0 })),
+          nodes: nodes.map((node) => ({ nodeId: node.nodeId, capacity: node.capacity, warm: view.sample?.instances[node.nodeId]?.warm ?? 0 })),
         },
       });
     }
@@ -187,8 +195,7 @@ function nodeChanges(nodes: ScalingNode[], view: FunctionView, perNode: Record<s
   return nodes
     .filter((node) => {
       const wanted = perNode[node.nodeId] ?? 0;
-      const has = view.held[node.nodeId] ?? { warm: 0, target: 0 };
-      return wanted !== has.target || wanted !== has.warm;
+      return wanted !== (view.targets[node.nodeId] ?? 0) || wanted !== (view.sample?.instances[node.nodeId]?.warm ?? 0);
     })
     .map((node) => onNode(node.taskQueue).setWarmInstances({ functionName: view.functionName, version: view.version!, count: perNode[node.nodeId] ?? 0 }));
 }
@@ -205,5 +212,9 @@ async function putToSleep(awake: Map<string, AwakeFunction>, asleep: Map<string,
     asleep.set(functionName, { policy: held.policy, decisions: held.decisions });
   }
   for (const name of [...asleep.keys()].slice(0, Math.max(0, asleep.size - KEPT_SLEEPERS))) asleep.delete(name);
-  await rememberScaling({ functions: falling.map(([functionName, held]) => ({ functionName, policy: held.policy, decisions: held.decisions })) });
+  try {
+    await rememberScaling({ functions: falling.map(([functionName, held]) => ({ functionName, policy: held.policy, decisions: held.decisions })) });
+  } catch {
+    // Not stored: the API shows no decisions for them until they wake, but they sleep all the same.
+  }
 }
