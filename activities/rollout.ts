@@ -7,6 +7,7 @@ import type { ExecutionPool } from '../modules/worker/contract';
 import type { AliasRouteSpec, VersionHealth } from '../contracts/rollout';
 import { asActivity } from './failures';
 import type { VersionSpecs } from './version-specs';
+import { visibilityLiteral } from '../common/visibility-query';
 
 export interface RolloutActivityDeps {
   client: Client;
@@ -22,18 +23,14 @@ interface AliasTarget {
   alias: string;
 }
 
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** The invocations of one version that started at or after `since`, in Temporal visibility. */
 function invocationsQuery(functionName: string, version: number, since: string, statuses: string[]): string {
   return [
     `WorkflowType = 'invokeFunction'`,
-    `PyFaaSFunction = ${quote(functionName)}`,
-    `PyFaaSVersion = ${quote(String(version))}`,
-    `StartTime >= ${quote(since)}`,
-    `PyFaaSStatus IN (${statuses.map(quote).join(', ')})`,
+    `PyFaaSFunction = ${visibilityLiteral(functionName)}`,
+    `PyFaaSVersion = ${visibilityLiteral(String(version))}`,
+    `StartTime >= ${visibilityLiteral(since)}`,
+    `PyFaaSStatus IN (${statuses.map(visibilityLiteral).join(', ')})`,
   ].join(' AND ');
 }
 

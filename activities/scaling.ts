@@ -9,6 +9,7 @@ import type { ScalingHistory } from '../modules/meta/scaling-history';
 import type { ModuleRegistry } from '../modules/registry';
 import { DEFAULT_SCALING_POLICY, distribute, type ScalingModule } from '../modules/scaling';
 import type { ExecutionPool } from '../modules/worker/contract';
+import { visibilityLiteral } from '../common/visibility-query';
 import { asActivity } from './failures';
 import type { VersionSpecs } from './version-specs';
 
@@ -80,8 +81,6 @@ export interface DecideRequest {
 /** Open invocations listed per sample at most: past this the counts are lower bounds (demand is plainly high anyway). */
 const MAX_LISTED_INVOCATIONS = 5000;
 
-const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 /**
  * Open invocations of the named functions by status, from one visibility listing. Temporal's
  * `count … GROUP BY` groups by ExecutionStatus only (the dev server refuses a custom keyword),
@@ -91,7 +90,7 @@ const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, 
 async function openInvocations(client: Client, functionNames: string[]): Promise<Map<string, { queued: number; running: number }>> {
   const tally = new Map<string, { queued: number; running: number }>();
   if (functionNames.length === 0) return tally;
-  const query = `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction IN (${functionNames.map(quote).join(', ')})`;
+  const query = `WorkflowType = 'invokeFunction' AND ExecutionStatus = 'Running' AND PyFaaSFunction IN (${functionNames.map(visibilityLiteral).join(', ')})`;
   let listed = 0;
   for await (const execution of client.workflow.list({ query, pageSize: 1000 })) {
     const name = execution.typedSearchAttributes.get(FUNCTION_KEY);

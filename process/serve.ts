@@ -122,6 +122,10 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         nodes: platform.nodes, pool: workerPool, nodeId: config.nodeId, taskQueue: nodeTaskQueue(taskQueue, config.nodeId), capacity: config.worker.capacity, logger,
       });
       closers.push(stopHeartbeat);
+      void scalers.retireLegacyScalers().then(
+        (ended) => ended > 0 && logger.info({ ended }, 'ended the per-function scaleFunction workflows of an older version (the scaler shards replace them)'),
+        (err) => logger.warn({ err }, 'could not look for per-function scaleFunction workflows of an older version'),
+      );
     }
 
     let bridge: KafkaBridge | undefined;

@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { InputError } from '../../common/errors';
+import { visibilityLiteral } from '../../common/visibility-query';
 import type { ScalerStatus, ScalingPolicy } from '../../contracts/scaling';
 import type { ScalingHistory } from '../meta/scaling-history';
 import type { ScalingModule } from './contract';
@@ -98,6 +99,21 @@ export class Scalers {
     }
     const stored = await this.deps.history.get(functionName);
     return stored && { functionName, policy: stored.policy, decisions: stored.decisions, awake: false };
+  }
+
+  /**
+   * Ends the one-per-function `scaleFunction` workflows that platforms before the shards ran
+   * (`scaler:<function>`): their workflow type is gone, so each left open would fail a workflow
+   * task every few seconds for ever — idle cost per function again. Returns how many it ended.
+   */
+  async retireLegacyScalers(): Promise<number> {
+    const query = `WorkflowType = 'scaleFunction' AND ExecutionStatus = 'Running' AND TaskQueue = ${visibilityLiteral(this.deps.taskQueue)}`;
+    let ended = 0;
+    for await (const execution of this.deps.client.workflow.list({ query })) {
+      await this.deps.client.workflow.getHandle(execution.workflowId, execution.runId).terminate('replaced by the scaleFunctions shard workflow');
+      ended += 1;
+    }
+    return ended;
   }
 
   private shardId(functionName: string): string {

@@ -5,6 +5,7 @@ import type { InvocationMode, InvocationRecord, InvocationStatus } from '../../c
 import { VERSION_KEY } from '../../contracts/search-attributes';
 import type { InvocationPage, InvocationView } from './invocation-view';
 import type { PayloadStore } from './payloads';
+import { visibilityLiteral } from '../../common/visibility-query';
 
 export const INVOCATION_STATUSES: InvocationStatus[] = ['queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled'];
 
@@ -79,19 +80,15 @@ export async function describeInvocation(client: Client, payloads: PayloadStore,
   };
 }
 
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** Invocations from Temporal visibility, newest first, by function and status. */
 export async function listInvocations(
   client: Client,
   query: { functionName?: string; status?: string; caller?: string; limit: number; pageToken?: string },
 ): Promise<InvocationPage> {
   const clauses = [`WorkflowType = 'invokeFunction'`];
-  if (query.functionName) clauses.push(`PyFaaSFunction = ${quote(query.functionName)}`);
-  if (query.status) clauses.push(`PyFaaSStatus = ${quote(query.status)}`);
-  if (query.caller) clauses.push(`PyFaaSCaller = ${quote(query.caller)}`);
+  if (query.functionName) clauses.push(`PyFaaSFunction = ${visibilityLiteral(query.functionName)}`);
+  if (query.status) clauses.push(`PyFaaSStatus = ${visibilityLiteral(query.status)}`);
+  if (query.caller) clauses.push(`PyFaaSCaller = ${visibilityLiteral(query.caller)}`);
   const response = await client.workflowService.listWorkflowExecutions({
     namespace: client.options.namespace,
     query: clauses.join(' AND '),

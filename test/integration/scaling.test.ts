@@ -81,6 +81,15 @@ describe('scaling', () => {
     expect(await client.workflow.getHandle(id).result()).toMatchObject({ reason: 'nothing is awake' });
   });
 
+  it("ends an older version's per-function scaleFunction workflows, whose type is gone", async () => {
+    const client = pyfaas.running.client;
+    const legacy = await client.workflow.start('scaleFunction', { taskQueue: pyfaas.env.PYFAAS_TASK_QUEUE, workflowId: `scaler:${functionName('legacy')}`, args: [{}] });
+    const scalers = pyfaas.running.platform.createScalers(client, pyfaas.env.PYFAAS_TASK_QUEUE);
+    // Visibility lists the new workflow a moment after its start.
+    await until(async () => (await scalers.retireLegacyScalers()) > 0 || (await legacy.describe()).status.name !== 'RUNNING', 10_000, () => 'the legacy scaler to be listed');
+    expect((await legacy.describe()).status.name).toBe('TERMINATED');
+  });
+
   it('refuses an unknown scaling module or bad parameters', async () => {
     const post = (scaling: object) => pyfaas.request('POST', '/v1/functions', { name: functionName('bad-scale'), runtime: 'python3', handler: 'main.handler', code: SLOW, scaling });
     expect((await post({ module: 'magic' })).body.error.code).toBe('UNKNOWN_SCALING_MODULE');
