@@ -49,8 +49,17 @@ export interface FunctionView {
   counters: Counters;
   /** Warm instances each node keeps for the active version (nodes with a target only). */
   targets: Record<string, number>;
-  /** Decisions stored when it last fell asleep (asked for on a function's first sample after waking). */
+  /** Decisions stored when it last fell asleep or its shard continued as new (when asked for: the shard holds none yet). */
   restored?: ScalingRecord[];
+}
+
+/** What the shard asks about one awake function. */
+export interface SampleRequest {
+  functionName: string;
+  /** The counters of its last sample; absent on its first since waking (this one is then the baseline). */
+  counters?: Counters;
+  /** The shard holds no decision of it yet: send the stored ones. */
+  restore?: boolean;
 }
 
 /** One sample of every awake function of a shard, taken at once. */
@@ -111,7 +120,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
 
   /** One function's view from the nodes' heartbeats and its open invocations. `counters` absent: its first sample since waking. */
   async function viewOf(
-    functionName: string, counters: Counters | undefined, nodes: Awaited<ReturnType<NodeService['alive']>>, open: { queued: number; running: number } | undefined, at: number,
+    { functionName, counters, restore }: SampleRequest, nodes: Awaited<ReturnType<NodeService['alive']>>, open: { queued: number; running: number } | undefined, at: number,
   ): Promise<FunctionView> {
     let fn;
     try {
@@ -120,7 +129,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
       if (err instanceof FunctionNotFoundError) return { functionName, exists: false, counters: {}, targets: {} };
       throw err;
     }
-    const restored = counters === undefined ? (await deps.history.get(functionName))?.decisions : undefined;
+    const restored = restore ? (await deps.history.get(functionName))?.decisions : undefined;
     const version = fn.activeVersion ?? undefined;
     let inFlight = 0;
     let arrivals = 0;
@@ -146,8 +155,10 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
     // Visibility sees the short invocations a heartbeat (up to 2 s old) misses.
     inFlight = Math.max(inFlight, open?.running ?? 0);
     const sample = version === undefined ? undefined : { at, inFlight, queued: open?.queued ?? 0, arrivals, coldStarts, instances };
-    const first = counters === undefined ? { policy: fn.scaling ?? DEFAULT_SCALING_POLICY, ...(restored ? { restored } : {}) } : {};
-    return { functionName, exists: true, version, sample, counters: next, targets, ...first };
+    return {
+      functionName, exists: true, version, sample, counters: next, targets,
+      ...(counters === undefined ? { policy: fn.scaling ?? DEFAULT_SCALING_POLICY } : {}), ...(restored ? { restored } : {}),
+    };
   }
 
   return {
@@ -155,11 +166,11 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
      * One metrics sample of all the shard's awake functions: one read of the nodes'
      * heartbeats and one visibility listing of their open invocations, whatever their number.
      */
-    async sampleScaling({ functions }: { functions: Array<{ functionName: string; counters?: Counters }> }): Promise<ScalingSample> {
+    async sampleScaling({ functions }: { functions: SampleRequest[] }): Promise<ScalingSample> {
       const names = functions.map((f) => f.functionName);
       const [nodes, open] = await Promise.all([deps.nodes.alive(), openInvocations(deps.client, names)]);
       const at = Date.now();
-      const views = await Promise.all(functions.map((f) => viewOf(f.functionName, f.counters, nodes, open.get(f.functionName), at)));
+      const views = await Promise.all(functions.map((f) => viewOf(f, nodes, open.get(f.functionName), at)));
       return { nodes: nodes.map((node) => ({ nodeId: node.nodeId, taskQueue: node.taskQueue, capacity: node.capacity })), functions: views };
     },
 

@@ -50,6 +50,14 @@ const schema = z
       /** Large payloads (events, results) are removed this long after they were last written: longer than any invocation lives. */
       retentionMs: positiveInt.default(24 * 60 * 60_000),
     }).default({}),
+    scaling: z.object({
+      /**
+       * Scaler shard workflows the functions are spread over (every process must agree). One
+       * evaluates all awake functions together each tick; its continue-as-new carries their
+       * sample windows, so past a few hundred functions awake at once, spread them over more.
+       */
+      shards: positiveInt.max(64).default(1),
+    }).default({}),
     pool: z.object({
       /** A warm instance idle this long is stopped (unless the scaler keeps it). */
       idleTimeoutMs: positiveInt.default(10 * 60_000),
@@ -117,6 +125,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_ADMIN_TOKEN: 'auth.adminToken',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
+  PYFAAS_SCALER_SHARDS: 'scaling.shards',
   PYFAAS_PAYLOAD_RETENTION_MS: 'payloads.retentionMs',
   PYFAAS_PLACEMENT: 'worker.placement',
   PYFAAS_NODE_CAPACITY: 'worker.capacity',

@@ -130,7 +130,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     },
     createScalers(client, taskQueue) {
       return new Scalers({
-        client, taskQueue, history: scalingHistory,
+        client, taskQueue, history: scalingHistory, shards: config.scaling.shards,
         module: (id) => (registry.has('scaling', id) ? registry.get<ScalingModule>('scaling', id) : undefined),
         moduleIds: () => registry.ids('scaling'),
       });

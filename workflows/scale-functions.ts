@@ -128,7 +128,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
     due = false;
     let sampled: Awaited<ReturnType<typeof sampleScaling>>;
     try {
-      sampled = await sampleScaling({ functions: [...awake].map(([functionName, held]) => ({ functionName, counters: held.counters })) });
+      sampled = await sampleScaling({ functions: [...awake].map(([functionName, held]) => ({ functionName, counters: held.counters, restore: held.decisions.length === 0 })) });
     } catch {
       // The meta store or visibility did not answer (after the retries): try again next tick rather than fail the shard.
       await condition(() => due, tickMs);
@@ -185,7 +185,12 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
     if (awake.size === 0) continue;
     await condition(() => due, tickMs);
     if (tick >= (input.ticksPerRun ?? TICKS_PER_RUN) || workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof scaleFunctions>({ ...input, carried: Object.fromEntries(awake) });
+      // The decisions are stored rather than carried (the next run's first sample brings them
+      // back): the input stays within Temporal's payload limit for a few hundred awake functions.
+      const store = [...awake].map(([functionName, held]) => ({ functionName, policy: held.policy, decisions: held.decisions }));
+      const stored = await rememberScaling({ functions: store }).then(() => true, () => false);
+      const carried = Object.fromEntries([...awake].map(([name, held]) => [name, stored ? { ...held, decisions: [] } : held]));
+      await continueAsNew<typeof scaleFunctions>({ ...input, carried });
     }
   }
 }

@@ -37,8 +37,9 @@ export interface ScalersDeps {
   /** Where sleeping functions' last decisions are kept. */
   history: ScalingHistory;
   /**
-   * Scaler shards (default 1): one workflow evaluates all the awake functions of its shard each
-   * tick; more shards split that work (and its history) when very many functions are awake at once.
+   * Scaler shards (default 1, `PYFAAS_SCALER_SHARDS`): one workflow evaluates all the awake
+   * functions of its shard each tick; more shards split that work (and its history) when very
+   * many functions are awake at once.
    */
   shards?: number;
 }
@@ -93,6 +94,8 @@ export class Scalers {
   async status(functionName: string): Promise<ScalerStatus | undefined> {
     try {
       const status = await this.deps.client.workflow.getHandle(this.shardId(functionName)).query<ScalerStatus | null, [string]>('scalerStatus', functionName);
+      // Just woken (or its shard just continued as new), it has no decision in the shard yet: the stored ones are its last.
+      if (status && status.decisions.length === 0) return { ...status, decisions: (await this.deps.history.get(functionName))?.decisions ?? [] };
       if (status) return status;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;

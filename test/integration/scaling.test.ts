@@ -73,9 +73,13 @@ describe('scaling', () => {
       args: [{ shard: 'test', tickMs: 200, ticksPerRun: 3, carried: { [name]: { policy: { module: 'fixed', params: { instances: 2 } }, samples: [], decisions: [] } } }],
     });
     await until(async () => (await client.workflow.getHandle(id).describe()).runId !== handle.firstExecutionRunId, 30_000, () => 'a second run');
-    const status = await client.workflow.getHandle(id).query<{ decisions: Array<{ reason: string }> }, [string]>('scalerStatus', name);
-    expect(status.decisions.length).toBeGreaterThan(0);
-    expect(status.decisions.at(-1)!.reason).toBe('fixed at 2');
+    const run = await client.workflow.getHandle(id).describe();
+    const decisions = async () => (await client.workflow.getHandle(id).query<{ decisions: Array<{ at: string; reason: string }> }, [string]>('scalerStatus', name)).decisions;
+    // The decisions were stored, not carried: the run's first sample brings them back.
+    await until(async () => (await decisions()).length > 0, 10_000, () => 'decisions in the new run');
+    const carried = await decisions();
+    expect(Date.parse(carried[0].at)).toBeLessThan(run.startTime.getTime());
+    expect(carried.at(-1)!.reason).toBe('fixed at 2');
     // Forgotten, it holds nothing awake: the run ends.
     await client.workflow.getHandle(id).signal('forgetFunction', name);
     expect(await client.workflow.getHandle(id).result()).toMatchObject({ reason: 'nothing is awake' });
