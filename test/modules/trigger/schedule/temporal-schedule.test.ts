@@ -13,6 +13,7 @@ import {
   type ScheduleTrigger,
 } from '../../../../modules/trigger/schedule/temporal-schedule';
 import { TRIGGER_KEY } from '../../../../contracts/search-attributes';
+import { INVOKE_GENERATION } from '../../../../contracts/invocation';
 
 function trigger(config: unknown, extra: Partial<ScheduleTrigger> = {}): ScheduleTrigger {
   const now = new Date();
@@ -45,7 +46,7 @@ describe('scheduleOptions', () => {
     expect(options.scheduleId).toBe('pyfaas-trigger-nightly');
     expect(options.spec).toEqual({ intervals: [{ every: 2000 }], timezone: 'UTC' });
     expect(options.action).toMatchObject({ type: 'startWorkflow', workflowType: 'invokeFunction', taskQueue: 'tq', workflowId: 'schedule:nightly' });
-    expect(options.action.args).toEqual([{ functionName: 'report', event: { source: 'pyfaas.schedule', trigger: 'nightly' }, mode: 'async', trigger: 'schedule:nightly' }]);
+    expect(options.action.args).toEqual([{ functionName: 'report', event: { source: 'pyfaas.schedule', trigger: 'nightly' }, mode: 'async', trigger: 'schedule:nightly', generation: INVOKE_GENERATION }]);
     expect((options.action.typedSearchAttributes as TypedSearchAttributes).get(TRIGGER_KEY)).toBe('schedule:nightly');
     expect(options.policies).toEqual({ overlap: 'SKIP' });
     expect(options.state).toEqual({ paused: false });
