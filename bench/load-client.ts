@@ -14,17 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import type { LoadSpec } from './load';
 import { percentile, round } from './stats';
-
-interface LoadSpec {
-  mode: 'http' | 'workflow' | 'empty-workflow';
-  clients: number;
-  seconds: number;
-  url?: string;
-  token?: string;
-  temporalAddress?: string;
-  taskQueue?: string;
-}
 
 export interface LoadResult {
   completed: number;
@@ -43,7 +34,7 @@ async function callerFor(spec: LoadSpec): Promise<Caller> {
     const init = { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${spec.token}` }, body: JSON.stringify({ hello: 'world' }) };
     return {
       call: async () => {
-        const response = await fetch(spec.url!, init);
+        const response = await fetch(spec.url, init);
         const body = (await response.json()) as { status?: string; path?: string };
         if (response.status !== 200 || body.status !== 'succeeded') throw new Error(`HTTP ${response.status} ${JSON.stringify(body)}`);
         return body.path;
@@ -51,12 +42,12 @@ async function callerFor(spec: LoadSpec): Promise<Caller> {
       close: async () => undefined,
     };
   }
-  if (spec.mode === 'empty-workflow') return emptyWorkflowCaller(spec.temporalAddress!);
-  const connection = await Connection.connect({ address: spec.temporalAddress! });
+  if (spec.mode === 'empty-workflow') return emptyWorkflowCaller(spec.temporalAddress);
+  const connection = await Connection.connect({ address: spec.temporalAddress });
   const client = new Client({ connection });
   return {
     call: async () => {
-      await client.workflow.execute('pingWorker', { taskQueue: spec.taskQueue!, workflowId: `bare-${randomUUID()}`, args: ['x'] });
+      await client.workflow.execute('pingWorker', { taskQueue: spec.taskQueue, workflowId: `bare-${randomUUID()}`, args: ['x'] });
       return undefined;
     },
     close: () => connection.close(),

@@ -13,6 +13,8 @@ export interface AwakeFunction {
   decisions: ScalingRecord[];
   /** Since when (sample time) every sample found it idle; absent while it is not. */
   idleSince?: number;
+  /** Woken and not decided since: its next decision is recorded even if it repeats the last one. */
+  woken?: boolean;
 }
 
 export interface ScalerShardInput {
@@ -71,7 +73,10 @@ const keptOf = (view: FunctionView) => Object.values(view.targets).reduce((sum, 
 
 function record(held: AwakeFunction, decision: ScalingRecord): void {
   const last = held.decisions[held.decisions.length - 1];
-  if (last && last.desired === decision.desired && last.reason === decision.reason && last.current === decision.current) return;
+  const repeats = last && last.desired === decision.desired && last.reason === decision.reason && last.current === decision.current;
+  // The first decision after a wake-up always shows: it is when the scaler looked again.
+  if (repeats && !held.woken) return;
+  held.woken = false;
   held.decisions.push(decision);
   if (held.decisions.length > KEPT_DECISIONS) held.decisions.splice(0, held.decisions.length - KEPT_DECISIONS);
 }
@@ -95,7 +100,7 @@ export async function scaleFunctions(input: ScalerShardInput): Promise<ScalerSha
   const wake = (functionName: string): AwakeFunction => {
     let held = awake.get(functionName);
     if (!held) {
-      held = { samples: [], decisions: asleep.get(functionName)?.decisions ?? [] };
+      held = { samples: [], decisions: asleep.get(functionName)?.decisions ?? [], woken: true };
       asleep.delete(functionName);
       awake.set(functionName, held);
       due = true;
