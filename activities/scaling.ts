@@ -198,7 +198,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
     /** Stores the last decisions of functions falling asleep, so the API and the next wake-up still have them. */
     async rememberScaling({ functions }: { functions: Array<{ functionName: string; policy?: ScalingPolicy; decisions: ScalingRecord[] }> }): Promise<void> {
       return asActivity(async () => {
-        for (const f of functions) await deps.history.keep(f.functionName, f.policy, f.decisions);
+        await deps.history.keep(functions);
       });
     },
   };

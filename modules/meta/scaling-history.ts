@@ -31,8 +31,11 @@ export const ScalingHistorySchema = new EntitySchema<ScalingHistoryRecord>({
 export class ScalingHistory {
   constructor(private readonly store: MetaStore) {}
 
-  async keep(functionName: string, policy: ScalingPolicy | undefined, decisions: ScalingRecord[]): Promise<void> {
-    await this.store.em().upsert(ScalingHistorySchema, { functionName, policy, decisions, sleptAt: new Date() });
+  /** One statement for all of them (a shard can put hundreds to sleep, or store them all before continue-as-new). */
+  async keep(entries: Array<{ functionName: string; policy?: ScalingPolicy; decisions: ScalingRecord[] }>): Promise<void> {
+    if (entries.length === 0) return;
+    const sleptAt = new Date();
+    await this.store.em().upsertMany(ScalingHistorySchema, entries.map((entry) => ({ ...entry, sleptAt })));
   }
 
   /** Undefined when the function never slept (or was deleted since). */
