@@ -1,6 +1,7 @@
 import semver from 'semver';
-import { ModuleError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import type { ModuleKit } from './kit';
+import { ModuleKindUnknownError, ModuleManifestError, ModulePlatformError } from './errors';
 
 /** PyFaaS's own version, against which each module's `platform` range is checked. */
 export const PLATFORM_VERSION = '0.1.0';
@@ -23,11 +24,19 @@ export interface ModuleManifest {
   platform: string;
   /** Other modules it needs, `kind/id` → semver range. */
   dependencies?: Record<string, string>;
+  /**
+   * The JSON Schema of the module's configuration: what a function, trigger or policy gives it
+   * (a scaling module's params, a worker adapter's options, a trigger's config, an auth
+   * module's options). The platform validates against it before the module's own parser runs.
+   */
+  configSchema?: Record<string, unknown>;
 }
 
 export interface ModuleContext {
   logger: Logger;
   dataDir: string;
+  /** What the platform lends a module: its error classes and the libraries it shares (modules/kit). */
+  kit: ModuleKit;
 }
 
 /** A module is declared, not discovered: its manifest plus one function that builds it. */
@@ -37,22 +46,27 @@ export interface PyFaaSModule<T = unknown> {
 }
 
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+const DEPENDENCY = /^[a-z]+\/[a-z0-9][a-z0-9-]{0,62}$/;
 
 export function defineModule<T>(manifest: ModuleManifest, create: (context: ModuleContext) => T): PyFaaSModule<T> {
   return { manifest: Object.freeze({ ...manifest }), create };
 }
 
-/** Checks one manifest on its own; throws ModuleError with a sentence naming the module. */
+/** Checks one manifest on its own; throws a coded error (modules/errors.ts) with a sentence naming the module. */
 export function validateManifest(manifest: ModuleManifest): void {
   const name = `Module ${manifest.kind}/${manifest.id}`;
-  if (!ID.test(manifest.id)) throw new ModuleError(`${name}: the id must be a lowercase DNS label.`);
-  if (!MODULE_KINDS.includes(manifest.kind)) throw new ModuleError(`${name}: unknown kind; kinds are ${MODULE_KINDS.join(', ')}.`);
-  if (!semver.valid(manifest.version)) throw new ModuleError(`${name}: version ${JSON.stringify(manifest.version)} is not a semantic version.`);
-  if (!semver.validRange(manifest.platform)) throw new ModuleError(`${name}: platform range ${JSON.stringify(manifest.platform)} is not a semver range.`);
+  if (!MODULE_KINDS.includes(manifest.kind)) throw new ModuleKindUnknownError(`${name}: unknown kind ${JSON.stringify(manifest.kind)}; kinds are ${MODULE_KINDS.join(', ')}.`);
+  if (typeof manifest.id !== 'string' || !ID.test(manifest.id)) throw new ModuleManifestError(`${name}: the id must be a lowercase DNS label.`);
+  if (typeof manifest.version !== 'string' || !semver.valid(manifest.version)) throw new ModuleManifestError(`${name}: version ${JSON.stringify(manifest.version)} is not a semantic version.`);
+  if (typeof manifest.platform !== 'string' || !semver.validRange(manifest.platform)) throw new ModuleManifestError(`${name}: platform range ${JSON.stringify(manifest.platform)} is not a semver range.`);
   if (!semver.satisfies(PLATFORM_VERSION, manifest.platform)) {
-    throw new ModuleError(`${name} ${manifest.version} supports PyFaaS ${manifest.platform}, but this is PyFaaS ${PLATFORM_VERSION}.`);
+    throw new ModulePlatformError(`${name} ${manifest.version} supports PyFaaS ${manifest.platform}, but this is PyFaaS ${PLATFORM_VERSION}.`);
   }
   for (const [dependency, range] of Object.entries(manifest.dependencies ?? {})) {
-    if (!semver.validRange(range)) throw new ModuleError(`${name}: dependency ${dependency} has an invalid range ${JSON.stringify(range)}.`);
+    if (!DEPENDENCY.test(dependency)) throw new ModuleManifestError(`${name}: dependency ${JSON.stringify(dependency)} is not of the form kind/id.`);
+    if (typeof range !== 'string' || !semver.validRange(range)) throw new ModuleManifestError(`${name}: dependency ${dependency} has an invalid range ${JSON.stringify(range)}.`);
+  }
+  if (manifest.configSchema !== undefined && (typeof manifest.configSchema !== 'object' || manifest.configSchema === null || Array.isArray(manifest.configSchema))) {
+    throw new ModuleManifestError(`${name}: configSchema must be a JSON Schema object.`);
   }
 }

@@ -43,6 +43,19 @@ export interface TriggerKind<Config = Record<string, unknown>> {
   remove?(trigger: Trigger<Config>): Promise<void>;
   /** What the outside system says about the trigger now (e.g. a schedule's next runs), for its GET view. */
   describe?(trigger: Trigger<Config>): Promise<Record<string, unknown> | undefined>;
+  /**
+   * For kinds fed by webhooks: turns one request to `POST /hooks/{trigger name}` into the
+   * function's event, after checking that the sender is who the trigger trusts (a signature
+   * over the raw body, say). Throws UnauthenticatedError (401) for a bad or missing proof and
+   * InputError (400) for a body it cannot read; the gateway then starts nothing.
+   */
+  receive?(trigger: Trigger<Config>, request: WebhookRequest): Promise<{ event: unknown }> | { event: unknown };
+}
+
+/** One webhook delivery as the gateway read it: the raw body (signatures are over bytes) and lowercased headers. */
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
 }
 
 /** What a trigger module's `create` returns: the kind, built once the Temporal client exists. */

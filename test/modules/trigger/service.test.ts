@@ -1,3 +1,4 @@
+import { moduleKit } from '../../../modules/kit';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -46,7 +47,7 @@ describe.each(stores)('TriggerService on %s', (_dialect, url) => {
     store = await MetaStore.open(url(), silentLogger());
     functions = new FunctionService(store);
     outside = recordingKind();
-    const kafka = kafkaTrigger.create({ logger: silentLogger(), dataDir: '/tmp' })({} as never);
+    const kafka = kafkaTrigger.create({ logger: silentLogger(), dataDir: '/tmp', kit: moduleKit })({} as never);
     triggers = new TriggerService({ store, functions, kinds: [kafka, outside.kind], logger: silentLogger() });
     triggers.onChange(() => (changes += 1));
     for (const name of ['orders', 'billing']) {

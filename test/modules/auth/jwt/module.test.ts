@@ -1,3 +1,4 @@
+import { moduleKit } from '../../../../modules/kit';
 import type { IncomingHttpHeaders } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
 import { InputError } from '../../../../common/errors';
@@ -95,7 +96,7 @@ describe('jwt auth module', () => {
   it('is a valid auth module whose factory validates its options', () => {
     expect(() => validateManifest(jwtAuth.manifest)).not.toThrow();
     expect(jwtAuth.manifest).toMatchObject({ kind: 'auth', id: 'jwt', version: '1.0.0' });
-    const factory = jwtAuth.create({ logger: silentLogger(), dataDir: '/nonexistent' });
+    const factory = jwtAuth.create({ logger: silentLogger(), dataDir: '/nonexistent', kit: moduleKit });
     const deps = { logger: silentLogger() } as AuthModuleDeps; // the module uses no store or feed
     expect(typeof factory(options(), deps).authenticate).toBe('function');
     expect(() => factory({}, deps)).toThrow(InputError);

@@ -1,3 +1,4 @@
+import { moduleKit } from '../../../../modules/kit';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -183,7 +184,7 @@ describe.each(stores)('tokens auth module on %s', (_dialect, url) => {
   it('is declared as the auth module `tokens` whose factory reads tokens from the store', async () => {
     expect(() => validateManifest(tokensAuth.manifest)).not.toThrow();
     expect(tokensAuth.manifest).toMatchObject({ kind: 'auth', id: 'tokens', version: '1.0.0' });
-    const factory = tokensAuth.create({ logger: silentLogger(), dataDir: os.tmpdir() });
+    const factory = tokensAuth.create({ logger: silentLogger(), dataDir: os.tmpdir(), kit: moduleKit });
     const built = factory({}, { store, changes, logger: silentLogger() });
     try {
       const { token } = await tokens.create({ name: 'via-factory', role: 'admin' }, 'x');
