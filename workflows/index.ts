@@ -5,3 +5,4 @@ export { deployFunction, deploymentProgressQuery } from './deploy-function';
 export { deleteFunction } from './delete-function';
 export { scaleFunctions, forgetFunctionSignal, scalerShardQuery, scalerStatusQuery, setScalingPolicySignal, wakeScalerSignal } from './scale-functions';
 export { rolloutFunction, rolloutProgressQuery } from './rollout-function';
+export { installModule, installProgressQuery } from './install-module';

@@ -10,3 +10,4 @@ export * from './health';
 export * from './auth';
 export * from './policies';
 export * from './audit';
+export * from './modules';

@@ -38,4 +38,4 @@ export const authPolicySchema = z.object({
 
 export type AuthPolicy = z.infer<typeof authPolicySchema>;
 
-export const AUTH_POLICY: PolicyKind<AuthPolicy> = { kind: 'auth', schema: authPolicySchema };
+export const AUTH_POLICY: PolicyKind<AuthPolicy> = { kind: 'auth', topic: 'auth', schema: authPolicySchema };

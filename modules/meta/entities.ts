@@ -6,6 +6,7 @@ import { PolicySchema } from './policies';
 import { RevisionSchema } from './revisions';
 import { ScalingHistorySchema } from './scaling-history';
 import { TokenSchema } from '../auth/tokens/entity';
+import { InstalledModuleSchema, ModuleProcessSchema } from '../hub/entities';
 
 /** What a version freezes: everything that decides how its code runs. */
 export interface VersionConfig {
@@ -175,4 +176,4 @@ export const WorkerNodeSchema = new EntitySchema<WorkerNodeRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema, ScalingHistorySchema];
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema, ScalingHistorySchema, InstalledModuleSchema, ModuleProcessSchema];

@@ -29,7 +29,9 @@ export const PolicySchema = new EntitySchema<PolicyRecord>({
 
 /** A kind of policy: its schema (defaults included) and the change topic its readers watch. */
 export interface PolicyKind<T> {
-  kind: Topic;
+  kind: string;
+  /** The change topic its readers watch (default `policies`). */
+  topic?: Topic;
   schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   /** Checks what the schema cannot (e.g. a module's own options); throws InputError. */
   check?(value: T): void | Promise<void>;
@@ -86,7 +88,7 @@ export class PolicyService {
     const row = await em.findOne(PolicySchema, { kind: kindName });
     const revision = (row?.revision ?? 0) + 1;
     await em.upsert(PolicySchema, { kind: kindName, value: value as Record<string, unknown>, revision, updatedBy, updatedAt: new Date() });
-    await this.changes.bump(kind.kind);
+    await this.changes.bump(kind.topic ?? 'policies');
     return this.get<T>(kindName);
   }
 

@@ -20,8 +20,11 @@ export const RevisionSchema = new EntitySchema<RevisionRecord>({
   },
 });
 
-/** `auth`: tokens and policies; `functions`: functions, versions and aliases. */
-export type Topic = 'auth' | 'functions';
+/**
+ * `auth`: tokens and the auth policy; `functions`: functions, versions and aliases;
+ * `modules`: the modules installed from the hub; `policies`: every other policy.
+ */
+export type Topic = 'auth' | 'functions' | 'modules' | 'policies';
 
 /**
  * How a change made on one process reaches every other process sharing the meta store: the

@@ -1,0 +1,55 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+/** One module installed from the hub: which package version serves `kind/id` on every process. */
+export interface InstalledModuleRecord {
+  kind: string;
+  id: string;
+  package: string;
+  version: string;
+  /** npm's `dist.integrity` of the tarball (sha512-…), checked on every process that loads it. */
+  integrity: string;
+  /** The trusted key that signed it; null when the policy allowed it unsigned. */
+  signerKeyId: string | null;
+  installedBy: string;
+  installedAt: Date;
+}
+
+export const InstalledModuleSchema = new EntitySchema<InstalledModuleRecord>({
+  name: 'InstalledModuleRecord',
+  tableName: 'installed_modules',
+  properties: {
+    kind: { type: 'string', primary: true, length: 32 },
+    id: { type: 'string', primary: true, length: 63 },
+    package: { type: 'string', length: 214 },
+    version: { type: 'string', length: 64 },
+    integrity: { type: 'string', length: 200 },
+    signerKeyId: { type: 'string', length: 32, nullable: true },
+    installedBy: { type: 'string', length: 300 },
+    installedAt: { type: 'datetime' },
+  },
+});
+
+/**
+ * What one PyFaaS process has loaded: written when its module set changes and every few
+ * seconds besides, so an install can wait until every live process serves the new module.
+ */
+export interface ModuleProcessRecord {
+  processId: string;
+  roles: string;
+  host: string;
+  /** `kind/id` → `version` loaded, or `!` + the reason it failed to load there. */
+  loaded: Record<string, string>;
+  heartbeatAt: Date;
+}
+
+export const ModuleProcessSchema = new EntitySchema<ModuleProcessRecord>({
+  name: 'ModuleProcessRecord',
+  tableName: 'module_processes',
+  properties: {
+    processId: { type: 'string', primary: true, length: 100 },
+    roles: { type: 'string', length: 100 },
+    host: { type: 'string', length: 255 },
+    loaded: { type: 'json' },
+    heartbeatAt: { type: 'datetime' },
+  },
+});
