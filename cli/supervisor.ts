@@ -47,6 +47,12 @@ function apiUrlOf(config: Config): string {
   return `http://${config.api.host}:${config.api.port}`;
 }
 
+/** The API as the hub on this machine reaches it (an API bound to every address answers on loopback). */
+function loopbackApiUrl(config: Config): string {
+  const host = ['0.0.0.0', '::', '[::]'].includes(config.api.host) ? '127.0.0.1' : config.api.host;
+  return `http://${host}:${config.api.port}`;
+}
+
 /**
  * Where the admin token is, for the "PyFaaS is up" line: the token itself only on the start
  * that created it (like an initial admin password), the file's path on every later one.
@@ -65,7 +71,7 @@ async function readyzOk(url: string): Promise<boolean> {
 }
 
 /**
- * `pyfaas up`: provisions, starts Temporal, Kafka (and PostgreSQL when asked), then the
+ * `pyfaas up`: provisions, starts Temporal, Kafka (and PostgreSQL when asked), the Module Hub, then the
  * PyFaaS process in the `all` role; waits for /readyz. A service that dies is restarted
  * with backoff while the others keep running (see `SupervisedGroup`); each service's state
  * is kept in `run/services.json` for /readyz. On SIGINT/SIGTERM, or once one service failed
@@ -80,11 +86,13 @@ export async function up(config: Config, logger: Logger): Promise<number> {
     'Kafka broker': ports.kafkaPort,
     'Kafka controller': ports.kafkaControllerPort,
     'PyFaaS API': config.api.port,
+    'Module Hub': ports.hubPort,
   };
   if (ports.postgres) portNames.PostgreSQL = ports.postgresPort;
   const envFor: Record<string, string> = {
     'Temporal frontend': 'PYFAAS_TEMPORAL_PORT', 'Temporal UI': 'PYFAAS_TEMPORAL_UI_PORT', 'Kafka broker': 'PYFAAS_KAFKA_PORT',
     'Kafka controller': 'PYFAAS_KAFKA_CONTROLLER_PORT', 'PyFaaS API': 'PYFAAS_API_PORT', PostgreSQL: 'PYFAAS_POSTGRES_PORT',
+    'Module Hub': 'PYFAAS_HUB_PORT',
   };
 
   takeLock(config, logger);
@@ -114,6 +122,7 @@ export async function up(config: Config, logger: Logger): Promise<number> {
           temporal: { port: ports.temporalPort, uiPort: ports.temporalUiPort, namespace: config.temporal.namespace },
           kafka: { port: ports.kafkaPort, controllerPort: ports.kafkaControllerPort },
           postgres: ports.postgres ? { port: ports.postgresPort, database: 'pyfaas' } : undefined,
+          hub: { dir: path.join(config.dataDir, 'hub'), port: ports.hubPort, apiUrl: loopbackApiUrl(config) },
         },
         provisioned,
         logger,
@@ -128,6 +137,7 @@ export async function up(config: Config, logger: Logger): Promise<number> {
         PYFAAS_API_HOST: config.api.host,
         PYFAAS_API_PORT: String(config.api.port),
         PYFAAS_DATABASE_URL: services.postgresUrl ?? config.database.url,
+        PYFAAS_HUB_URL: services.hubUrl,
       };
       const pyfaasSpec: ServiceSpec = {
         name: 'pyfaas',
@@ -171,8 +181,8 @@ export async function up(config: Config, logger: Logger): Promise<number> {
   }
 
   logger.info(
-    { api: apiUrlOf(config), temporalUi: `http://127.0.0.1:${ports.temporalUiPort}`, temporal: stack!.temporalAddress, kafka: stack!.kafkaBrokers, logs: stack!.logDir },
-    `PyFaaS is up — API ${apiUrlOf(config)}  ·  Temporal UI http://127.0.0.1:${ports.temporalUiPort}  ·  Ctrl-C stops everything`,
+    { api: apiUrlOf(config), temporalUi: `http://127.0.0.1:${ports.temporalUiPort}`, temporal: stack!.temporalAddress, kafka: stack!.kafkaBrokers, hub: stack!.hubUrl, logs: stack!.logDir },
+    `PyFaaS is up — API ${apiUrlOf(config)}  ·  Temporal UI http://127.0.0.1:${ports.temporalUiPort}  ·  Module Hub ${stack!.hubUrl}  ·  Ctrl-C stops everything`,
   );
   logger.info(adminTokenNotice(config, tokenExisted));
   const outcome = await Promise.race([signalled, group!.gaveUp]);

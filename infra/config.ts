@@ -79,6 +79,16 @@ const schema = z
       /** A `pyf_…` token to ensure as the bootstrap admin token (else the first start makes one and writes it to <dataDir>/admin-token). */
       adminToken: z.string().min(1).optional(),
     }).default({}),
+    hub: z.object({
+      /**
+       * The Module Hub (the npm registry) this process reads. Set (as `pyfaas up` sets it for
+       * its PyFaaS process), /readyz reports the hub's health; unset, the hub is looked for at
+       * http://127.0.0.1:<stack.hubPort> and /readyz leaves it out.
+       */
+      url: z.string().regex(/^https?:\/\/[^\s/]+\/?$/, 'must be http(s)://host:port').optional(),
+      /** The platform's read-only hub credential; unset, the one in <dataDir>/hub/platform-token. */
+      token: z.string().min(1).optional(),
+    }).default({}),
     database: z.object({
       /** `sqlite:<path>` (the embedded default) or `postgres://…`. Empty means `<dataDir>/meta.sqlite`. */
       url: z.string().regex(/^(sqlite:|postgres(ql)?:\/\/)/, 'must start with sqlite: or postgres://').optional(),
@@ -91,6 +101,8 @@ const schema = z
       kafkaControllerPort: port.default(9093),
       postgres: bool.default(false),
       postgresPort: port.default(5433),
+      /** The Module Hub (Verdaccio). */
+      hubPort: port.default(4873),
     }).default({}),
   })
   .strict();
@@ -136,6 +148,9 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_KAFKA_CONTROLLER_PORT: 'stack.kafkaControllerPort',
   PYFAAS_POSTGRES: 'stack.postgres',
   PYFAAS_POSTGRES_PORT: 'stack.postgresPort',
+  PYFAAS_HUB_PORT: 'stack.hubPort',
+  PYFAAS_HUB_URL: 'hub.url',
+  PYFAAS_HUB_TOKEN: 'hub.token',
 };
 const LIST_PATHS = new Set(['kafka.brokers']);
 

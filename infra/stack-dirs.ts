@@ -16,7 +16,7 @@ export function dataDirWithCachedTools(cachedDataDir: string, prefix: string): s
 
 /** Free ports for every service `pyfaas up` starts, as the variables that move them. */
 export async function stackPorts(withPostgres = false): Promise<Record<string, string>> {
-  const names = ['PYFAAS_TEMPORAL_PORT', 'PYFAAS_TEMPORAL_UI_PORT', 'PYFAAS_KAFKA_PORT', 'PYFAAS_KAFKA_CONTROLLER_PORT', 'PYFAAS_API_PORT'];
+  const names = ['PYFAAS_TEMPORAL_PORT', 'PYFAAS_TEMPORAL_UI_PORT', 'PYFAAS_KAFKA_PORT', 'PYFAAS_KAFKA_CONTROLLER_PORT', 'PYFAAS_API_PORT', 'PYFAAS_HUB_PORT'];
   if (withPostgres) names.push('PYFAAS_POSTGRES_PORT');
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from '../common/logger';
 import { step } from './progress';
 import type { Provisioned } from './provision';
+import { startHubServer } from './services/hub-server';
 import { startKafkaBroker } from './services/kafka-broker';
 import type { ManagedProcess } from './services/managed-process';
 import { postgresUrl, startPostgresServer } from './services/postgres-server';
@@ -14,6 +15,8 @@ export interface StackPlan {
   temporal?: { port: number; uiPort?: number; namespace: string };
   kafka?: { port: number; controllerPort: number };
   postgres?: { port: number; database: string };
+  /** The Module Hub: its own dir (`<dataDir>/hub`), its port, and the API that checks its tokens. */
+  hub?: { dir: string; port: number; apiUrl: string };
 }
 
 export interface RunningStack {
@@ -21,13 +24,14 @@ export interface RunningStack {
   temporalAddress?: string;
   kafkaBrokers?: string[];
   postgresUrl?: string;
+  hubUrl?: string;
   logDir: string;
   /** Stops the services in the reverse order of their start. */
   stop(): Promise<void>;
 }
 
 /**
- * Starts the planned services in order (Temporal, Kafka, PostgreSQL), each waited for
+ * Starts the planned services in order (Temporal, Kafka, PostgreSQL, the hub), each waited for
  * until healthy. When one fails, the ones already started are stopped before rethrowing.
  */
 export async function startStack(plan: StackPlan, provisioned: Provisioned, logger: Logger): Promise<RunningStack> {
@@ -66,6 +70,11 @@ export async function startStack(plan: StackPlan, provisioned: Provisioned, logg
       const options = { stateDir: path.join(plan.stateDir, 'postgres'), logDir, host: plan.host, ...plan.postgres };
       services.push(await step(logger, 'postgres', `starting PostgreSQL on ${plan.host}:${options.port}`, () => startPostgresServer(options, logger)));
       stack.postgresUrl = postgresUrl(options);
+    }
+    if (plan.hub) {
+      const options = { logDir, host: plan.host, ...plan.hub };
+      services.push(await step(logger, 'hub', `starting the Module Hub (Verdaccio) on ${plan.host}:${options.port}`, () => startHubServer(options, logger)));
+      stack.hubUrl = `http://${plan.host}:${options.port}`;
     }
     return stack;
   } catch (err) {

@@ -1,4 +1,4 @@
-import { ConflictError, InputError, ModuleError, NotAllowedError, UnavailableError } from '../common/errors';
+import { ConflictError, InputError, ModuleError, NotAllowedError, NotFoundError, UnavailableError } from '../common/errors';
 
 /**
  * The stable codes of what can go wrong with a module, from its package to its install.
@@ -62,6 +62,11 @@ export class ModuleBuiltInError extends ConflictError {
 /** The Module Hub (the npm registry) does not answer. */
 export class HubUnavailableError extends UnavailableError {
   override readonly code: string = 'HUB_UNAVAILABLE';
+}
+
+/** The hub has no such package, or no such version of it. */
+export class ModulePackageNotFoundError extends NotFoundError {
+  override readonly code: string = 'MODULE_PACKAGE_NOT_FOUND';
 }
 
 export { ModuleError };

@@ -28,6 +28,7 @@ import { AuthGate } from '../modules/auth/gate';
 import { AUTH_POLICY } from '../modules/auth/policy';
 import { ensureAdminToken } from '../modules/auth/tokens';
 import { startPayloadRetention } from '../modules/task/retention';
+import { hubReadinessChecks } from '../modules/hub';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -158,6 +159,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         kafka: () => kafkaHealth.check(),
         database: () => platform.meta.ping(),
         ...supervisedServicesChecks(config.dataDir),
+        ...hubReadinessChecks(config),
       });
       const { functions, payloads, artifacts, runtime } = platform;
       const bodyLimitBytes = config.api.bodyLimitBytes;

@@ -2,17 +2,19 @@ import path from 'node:path';
 import type { Logger } from '../../common/logger';
 import type { Provisioned } from '../provision';
 import type { StackPlan } from '../stack';
+import { startHubServer } from './hub-server';
 import { startKafkaBroker } from './kafka-broker';
 import { postgresUrl, startPostgresServer } from './postgres-server';
 import type { ServiceSpec } from './supervised-group';
 import { startTemporalServer } from './temporal-server';
 
 export interface StackServices {
-  /** Temporal, Kafka, PostgreSQL as planned, in start order; each start can be called again. */
+  /** Temporal, Kafka, PostgreSQL, the Module Hub as planned, in start order; each start can be called again. */
   specs: ServiceSpec[];
   temporalAddress?: string;
   kafkaBrokers?: string[];
   postgresUrl?: string;
+  hubUrl?: string;
   logDir: string;
 }
 
@@ -20,7 +22,7 @@ export interface StackServices {
  * The services of `startStack`'s plan as restartable specs, for a `SupervisedGroup`: each
  * spec's start is the service's own start function with the same options, so a restart
  * comes back on the same ports with the same state dir (Temporal's SQLite file, Kafka's
- * log dir, PostgreSQL's cluster).
+ * log dir, PostgreSQL's cluster, the hub's storage).
  */
 export function stackServices(plan: StackPlan, provisioned: Provisioned, logger: Logger): StackServices {
   const logDir = path.join(plan.stateDir, 'logs');
@@ -41,6 +43,12 @@ export function stackServices(plan: StackPlan, provisioned: Provisioned, logger:
     const options = { stateDir: path.join(plan.stateDir, 'postgres'), logDir, host: plan.host, ...plan.postgres };
     stack.specs.push({ name: 'postgres', what: `starting PostgreSQL on ${plan.host}:${options.port}`, start: () => startPostgresServer(options, logger) });
     stack.postgresUrl = postgresUrl(options);
+  }
+  if (plan.hub) {
+    // The hub asks the API about tokens only when a request comes, so it may start first.
+    const options = { logDir, host: plan.host, ...plan.hub };
+    stack.specs.push({ name: 'hub', what: `starting the Module Hub (Verdaccio) on ${plan.host}:${options.port}`, start: () => startHubServer(options, logger) });
+    stack.hubUrl = `http://${plan.host}:${options.port}`;
   }
   return stack;
 }
