@@ -27,6 +27,9 @@ import { AuditService } from '../modules/meta/audit';
 import { TokenService, tokensAuth } from '../modules/auth/tokens';
 import { jwtAuth } from '../modules/auth/jwt';
 import type { AuthModuleFactory } from '../modules/auth/contract';
+import { hubClientFor, type HubClient } from '../modules/hub';
+import { InstalledModules } from '../modules/hub/installed';
+import { MODULE_POLICY, type ModulePolicy } from '../modules/hub/policy';
 
 export class UnknownRuntimeError extends InputError {
   override readonly code: string = 'UNKNOWN_RUNTIME';
@@ -63,6 +66,13 @@ export interface Platform {
   audit: AuditService;
   /** The registered auth modules' factories. */
   authModule(id: string): AuthModuleFactory | undefined;
+  dataDir: string;
+  /** The Module Hub, read with the platform's read-only credential. */
+  hub: HubClient;
+  /** The modules installed from the hub, and what each process has loaded. */
+  installed: InstalledModules;
+  /** The module policy in force (trusted publisher keys, unsigned allowed, allowed ids). */
+  modulePolicy(): Promise<ModulePolicy>;
 }
 
 /** The modules PyFaaS ships; each is registered like any third-party module would be. */
@@ -105,6 +115,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const aliases = new AliasService(meta, functions, changes);
   const reads = new FunctionReads(functions, aliases, changes);
   const scalingHistory = new ScalingHistory(meta);
+  const policies = new PolicyService(meta, changes).register(MODULE_POLICY);
   return {
     registry,
     runtime,
@@ -119,7 +130,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     scalingHistory,
     aliases,
     changes,
-    policies: new PolicyService(meta, changes),
+    policies,
+    dataDir: config.dataDir,
+    hub: hubClientFor(config),
+    installed: new InstalledModules(meta, changes),
+    modulePolicy: async () => (await policies.get<ModulePolicy>('module')).value,
     tokens: new TokenService(meta, changes),
     audit: new AuditService(meta, logger),
     authModule: (id) => (registry.has('auth', id) ? registry.get<AuthModuleFactory>('auth', id) : undefined),

@@ -28,6 +28,8 @@ import { AuthGate } from '../modules/auth/gate';
 import { AUTH_POLICY } from '../modules/auth/policy';
 import { ensureAdminToken } from '../modules/auth/tokens';
 import { startPayloadRetention } from '../modules/task/retention';
+import { ModuleSync } from '../modules/hub/module-sync';
+import { ModuleService } from '../modules/hub/service';
 import { hubReadinessChecks } from '../modules/hub';
 
 export interface RunningPyFaaS {
@@ -83,6 +85,12 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     // Every role may store payloads; sweeping the same folder from several processes is safe.
     const retention = startPayloadRetention({ store: platform.payloads, logger, retentionMs: config.payloads.retentionMs });
     closers.push(() => retention.stop());
+    // Installed hub modules load before any role serves: a restart comes back with the same modules.
+    const moduleSync = new ModuleSync({
+      registry: platform.registry, installed: platform.installed, changes: platform.changes, hub: platform.hub, dataDir: config.dataDir, roles: config.role, logger,
+    });
+    await moduleSync.start();
+    closers.push(() => moduleSync.close());
 
     let client: Client;
     let native: NativeConnection | undefined;
@@ -172,6 +180,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),
         tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
+        modules: new ModuleService({ client, taskQueue, registry: platform.registry, installed: platform.installed, store: platform.meta }), hub: platform.hub,
       });
       const app = createApp({ logger, routes, guard, bodyLimitBytes });
       served = routes;

@@ -13,6 +13,7 @@ import { createInvokeActivities } from '../activities/invoke';
 import { createPlacementActivities, nodeTaskQueue } from '../activities/placement';
 import { createNodeScalingActivities, createScalingActivities } from '../activities/scaling';
 import { createRolloutActivities } from '../activities/rollout';
+import { createModuleActivities } from '../activities/modules';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { TriggerService } from '../modules/trigger/service';
 import type { Scalers } from '../modules/scaling/scalers';
@@ -59,6 +60,7 @@ function platformActivities({ platform, client, pool, triggers, scalers, publish
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
     ...createDeleteActivities({ client, functions, triggers, artifacts, specs, pool, logger }),
     ...createRolloutActivities({ client, functions, aliases: platform.aliases, specs, pool, logger }),
+    ...createModuleActivities({ hub: platform.hub, registry, dataDir: platform.dataDir, policy: platform.modulePolicy, installed: platform.installed }),
   };
 }
 

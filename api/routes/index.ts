@@ -10,6 +10,7 @@ import type { NodeService } from '../../modules/meta/nodes';
 import type { PolicyService } from '../../modules/meta/policies';
 import type { Rollouts } from '../../modules/meta/rollouts';
 import type { Scalers } from '../../modules/scaling/scalers';
+import type { ModuleService } from '../../modules/hub/service';
 import type { Invoker } from '../../modules/task/invoker';
 import type { BridgeStatus } from '../../modules/trigger/kafka';
 import type { TriggerService } from '../../modules/trigger/service';
@@ -22,6 +23,7 @@ import { healthRoutes } from './health';
 import { httpTriggerRoutes } from './http-triggers';
 import { invocationRoutes } from './invocations';
 import { nodeRoutes } from './nodes';
+import { moduleRoutes, type HubSearch } from './modules';
 import { policyRoutes } from './policies';
 import { tokenRoutes } from './tokens';
 import { triggerRoutes } from './triggers';
@@ -43,6 +45,8 @@ export interface ApiRoutesDeps {
   audit: AuditService;
   policies: PolicyService;
   labelsOf: LabelLookup;
+  modules: ModuleService;
+  hub: HubSearch;
   logger: Logger;
   bodyLimitBytes: number;
 }
@@ -58,6 +62,7 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
     ...nodeRoutes(deps),
     ...tokenRoutes(deps),
     ...policyRoutes(deps),
+    ...moduleRoutes(deps),
     ...auditRoutes(deps),
     ...httpTriggerRoutes(deps),
   ];

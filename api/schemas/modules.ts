@@ -42,13 +42,13 @@ export const hubModuleSchema = z
   .object({
     package: z.string(),
     version: z.string().describe('The latest version'),
-    description: z.string(),
     kind: z.string(),
     id: z.string(),
-    platform: z.string(),
-    keywords: z.array(z.string()).optional(),
-    publisher: z.string().optional(),
-    date: z.string().optional(),
+    platform: z.string().optional(),
+    description: z.string(),
+    versions: z.array(z.string()).describe('Every published version, oldest first'),
+    deprecated: z.string().optional().describe("Why not to use the latest version (npm deprecate)"),
+    publishedAt: z.string().optional(),
   })
   .describe('A module package in the hub');
 
