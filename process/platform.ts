@@ -25,7 +25,6 @@ import { FunctionReads } from '../modules/meta/function-reads';
 import { PolicyService } from '../modules/meta/policies';
 import { AuditService } from '../modules/meta/audit';
 import { TokenService, tokensAuth } from '../modules/auth/tokens';
-import { jwtAuth } from '../modules/auth/jwt';
 import type { AuthModuleFactory } from '../modules/auth/contract';
 import { hubClientFor, type HubClient } from '../modules/hub';
 import { InstalledModules } from '../modules/hub/installed';
@@ -89,7 +88,6 @@ export function defaultRegistry(config: Config, logger: Logger): ModuleRegistry 
     .register(kafkaTrigger)
     .register(scheduleTrigger)
     .register(tokensAuth)
-    .register(jwtAuth)
     .validate();
 }
 

@@ -14,6 +14,21 @@ export class UnknownAuthModuleError extends InputError {
   override readonly code: string = 'UNKNOWN_AUTH_MODULE';
 }
 
+/**
+ * An auth policy names a module this process does not have. Modules other than the built-in
+ * `tokens` come from the Module Hub (the `jwt` module is the package `pyfaas-auth-jwt`), so
+ * the sentence says how to install it; hub packages are named `pyfaas-<kind>-<id>`.
+ */
+function notInstalled(id: string, installed: string[]): UnknownAuthModuleError {
+  const pkg = `pyfaas-auth-${id}`;
+  return new UnknownAuthModuleError(
+    `Auth module ${JSON.stringify(id)} is not installed on this platform (installed: ${installed.join(', ') || 'none'}). ` +
+      `An admin installs it from the Module Hub first: POST /v1/modules {"package":"${pkg}","version":"<version>"} ` +
+      `(hub packages are named pyfaas-<kind>-<id>; GET /v1/hub/modules?kind=auth lists the hub's auth modules).`,
+    { module: id, installed, package: pkg },
+  );
+}
+
 export interface AuthGateDeps {
   /** The registered auth modules' factories, by id. */
   module(id: string): AuthModuleFactory | undefined;
@@ -100,7 +115,7 @@ export class AuthGate {
 
   private build(id: string, options: Record<string, unknown>): AuthModule {
     const factory = this.deps.module(id);
-    if (!factory) throw new UnknownAuthModuleError(`Unknown auth module ${JSON.stringify(id)}; available: ${this.deps.moduleIds().join(', ')}.`);
+    if (!factory) throw notInstalled(id, this.deps.moduleIds());
     return factory(options, { store: this.deps.store, changes: this.deps.changes, logger: this.deps.logger });
   }
 }

@@ -12,7 +12,7 @@ const rateLimit = z.object({
  * change feed, without a restart.
  */
 export const authPolicySchema = z.object({
-  /** The auth module that reads bearer credentials: `tokens` (default) or `jwt`, or an installed one. */
+  /** The auth module that reads bearer credentials: `tokens` (built in, the default) or one installed from the hub, such as `jwt` (pyfaas-auth-jwt). */
   module: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be an auth module id').default('tokens'),
   /** The module's own options (a `jwt` module's key source and claims). */
   options: z.record(z.unknown()).default({}),

@@ -1,12 +1,12 @@
-import { moduleKit } from '../../../../modules/kit';
 import type { IncomingHttpHeaders } from 'node:http';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWK, type JWTPayload, type KeyLike } from 'jose';
-import { InputError } from '../../../../common/errors';
-import { silentLogger } from '../../../../common/logger';
-import type { AuthModule, AuthModuleDeps, Principal } from '../../../../modules/auth/contract';
-import { createJwtAuth, jwtAuth } from '../../../../modules/auth/jwt';
-import { validateManifest } from '../../../../modules/model';
-import { serveOnFreePort, type TestServer } from '../../../support/http';
+import { InputError } from '../../../common/errors';
+import type { AuthModule, Principal } from '../../../modules/auth/contract';
+import { loadModulePackage } from '../../../modules/package';
+import { validateManifest } from '../../../modules/model';
+import { selfCheck } from '../../../modules/self-check';
+import { serveOnFreePort, type TestServer } from '../../support/http';
+import { JWT_PACKAGE_DIR, jwtAuthOf, jwtDeps, loadJwtFactory } from './load';
 
 const ISSUER = 'https://idp.example.com';
 const AUDIENCE = 'pyfaas';
@@ -77,15 +77,18 @@ function advanceClock(ms: number): void {
   jest.spyOn(Date, 'now').mockImplementation(() => real() + ms);
 }
 
-describe('jwt auth module', () => {
+describe('jwt auth module (hub package pyfaas-auth-jwt)', () => {
   let k1: SigningKey;
   let k2: SigningKey;
   let jwks: Jwks;
+  /** The package's factory with the deps filled in: what the auth gate builds from a policy. */
+  let createJwtAuth: (options: unknown) => AuthModule;
   const options = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({ jwksUrl: jwks.url, issuer: ISSUER, audience: AUDIENCE, ...extra });
 
   beforeAll(async () => {
     [k1, k2] = await Promise.all([signingKey('k1'), signingKey('k2')]);
     jwks = await serveJwks([k1]);
+    createJwtAuth = jwtAuthOf(await loadJwtFactory());
   });
   afterAll(() => jwks.close());
   afterEach(() => {
@@ -93,13 +96,15 @@ describe('jwt auth module', () => {
     jwks.keys = [k1];
   });
 
-  it('is a valid auth module whose factory validates its options', () => {
+  it('is a valid auth module of its package, whose factory validates its options', async () => {
+    const jwtAuth = await loadModulePackage(JWT_PACKAGE_DIR);
+    expect(jwtAuth.packageName).toBe('pyfaas-auth-jwt');
     expect(() => validateManifest(jwtAuth.manifest)).not.toThrow();
-    expect(jwtAuth.manifest).toMatchObject({ kind: 'auth', id: 'jwt', version: '1.0.0' });
-    const factory = jwtAuth.create({ logger: silentLogger(), dataDir: '/nonexistent', kit: moduleKit });
-    const deps = { logger: silentLogger() } as AuthModuleDeps; // the module uses no store or feed
-    expect(typeof factory(options(), deps).authenticate).toBe('function');
-    expect(() => factory({}, deps)).toThrow(InputError);
+    expect(jwtAuth.manifest).toMatchObject({ kind: 'auth', id: 'jwt', version: '1.0.0', platform: '^0.1.0', dependencies: {} });
+    const factory = await loadJwtFactory();
+    expect(() => selfCheck(jwtAuth.manifest, factory)).not.toThrow();
+    expect(typeof factory(options(), jwtDeps()).authenticate).toBe('function');
+    expect(() => factory({}, jwtDeps())).toThrow(InputError);
   });
 
   it('answers undefined when the headers carry no bearer credential', async () => {

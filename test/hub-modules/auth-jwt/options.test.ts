@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { InputError } from '../../../../common/errors';
-import { parseJwtOptions } from '../../../../modules/auth/jwt';
+import { InputError } from '../../../common/errors';
+import { loadJwtFactory, jwtDeps, type JwtAuthFactory } from './load';
 
 const JWKS = 'https://idp.example.com/.well-known/jwks.json';
 
@@ -8,7 +8,14 @@ function pem(type: 'rsa' | 'ec', extra: Record<string, unknown> = {}): { publicK
   return generateKeyPairSync(type as 'rsa', { modulusLength: 2048, namedCurve: 'P-256', ...extra, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } } as never) as never;
 }
 
-describe('jwt auth options', () => {
+describe('jwt auth options (hub package pyfaas-auth-jwt)', () => {
+  let factory: JwtAuthFactory;
+  const parseJwtOptions = (options: unknown) => factory.parseOptions(options);
+
+  beforeAll(async () => {
+    factory = await loadJwtFactory();
+  });
+
   it('fills the documented defaults', () => {
     expect(parseJwtOptions({ jwksUrl: JWKS })).toEqual({
       jwksUrl: JWKS,
@@ -68,5 +75,23 @@ describe('jwt auth options', () => {
   ])('refuses %s with an InputError naming the option', (_what, options, message) => {
     expect(() => parseJwtOptions(options)).toThrow(InputError);
     expect(() => parseJwtOptions(options)).toThrow(message);
+    // The factory the auth gate calls refuses the same options, before building anything.
+    expect(() => factory(options as Record<string, unknown>, jwtDeps())).toThrow(message);
+  });
+
+  it('names every bad option in details.issues, as the platform\'s input errors do', () => {
+    let err: unknown;
+    try {
+      parseJwtOptions({ jwksUrl: 'ftp://idp', clockToleranceSeconds: -1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect(err).toMatchObject({ code: 'INVALID_INPUT', status: 400 });
+    expect((err as InputError).message).toMatch(/^Invalid jwt auth options: /);
+    expect((err as InputError).details?.issues).toEqual([
+      { path: 'options.jwksUrl', message: 'must be an http or https URL' },
+      { path: 'options.clockToleranceSeconds', message: expect.any(String) },
+    ]);
   });
 });
