@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload, type KeyLike } from 'jose';
+import { loadModulePackage } from '../../modules/package';
+import type { PyFaaSModule } from '../../modules/model';
 import { serveOnFreePort, eventually, type TestServer } from '../support/http';
 import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
@@ -6,6 +9,7 @@ const ISSUER = 'https://idp.test';
 const AUDIENCE = 'pyfaas';
 const KID = 'idp-key-1';
 const ECHO_PY = 'def handler(event, context):\n    return event\n';
+const JWT_PACKAGE_DIR = path.join(__dirname, '../../hub-modules/auth-jwt');
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const seconds = () => Math.floor(Date.now() / 1000);
@@ -19,8 +23,9 @@ interface Shape {
 }
 
 /**
- * The jwt auth module against the real API: the auth policy is switched while the process
- * runs, from the platform's tokens to an IdP's JWTs and back.
+ * The jwt auth module (the hub package pyfaas-auth-jwt) against the real API: refused while
+ * not installed, then installed into the running platform's registry, and the auth policy
+ * switched while the process runs, from the platform's tokens to an IdP's JWTs and back.
  */
 describe('jwt auth over the HTTP API (meta store: sqlite)', () => {
   let pyfaas: TestPyFaaS;
@@ -29,6 +34,7 @@ describe('jwt auth over the HTTP API (meta store: sqlite)', () => {
   let otherKey: KeyLike;
   let jwksUrl: string;
   let fn: string;
+  let jwtModule: PyFaaSModule;
 
   const sign = (claims: JWTPayload, shape: Shape = {}) =>
     new SignJWT(claims)
@@ -53,6 +59,7 @@ describe('jwt auth over the HTTP API (meta store: sqlite)', () => {
       res.end(JSON.stringify({ keys: [jwk] }));
     });
     jwksUrl = `${idp.url}/.well-known/jwks.json`;
+    jwtModule = await loadModulePackage(JWT_PACKAGE_DIR);
     pyfaas = await startTestPyFaaS({ database: 'sqlite' });
     fn = functionName('jwt');
     const created = await pyfaas.request('POST', '/v1/functions', { name: fn, runtime: 'python3', handler: 'main.handler', code: { inline: ECHO_PY } });
@@ -70,7 +77,23 @@ describe('jwt auth over the HTTP API (meta store: sqlite)', () => {
     expect(refused.body.error.code).toBe('TOKEN_MALFORMED');
   });
 
-  it('accepts the IdP JWTs within a second of the policy naming the jwt module, and pyf_ tokens still', async () => {
+  it('refuses a policy naming jwt before the module is installed, saying how to install it from the hub', async () => {
+    expect(pyfaas.running.platform.registry.has('auth', 'jwt')).toBe(false);
+    const before = await pyfaas.request('GET', '/v1/policies/auth');
+    const refused = await pyfaas.request('PUT', '/v1/policies/auth', jwtPolicy());
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'UNKNOWN_AUTH_MODULE', details: { module: 'jwt', installed: ['tokens'], package: 'pyfaas-auth-jwt' } });
+    expect(refused.body.error.message).toContain('Auth module "jwt" is not installed on this platform (installed: tokens)');
+    expect(refused.body.error.message).toContain('POST /v1/modules {"package":"pyfaas-auth-jwt","version":"<version>"}');
+    const after = await pyfaas.request('GET', '/v1/policies/auth');
+    expect(after.body).toEqual(before.body);
+    expect((await pyfaas.request('GET', '/v1/whoami')).body.via).toBe('tokens');
+  });
+
+  it('accepts the IdP JWTs within a second of the policy naming the jwt module once installed, and pyf_ tokens still', async () => {
+    // The installModule workflow's last step, without the hub: the package joins the running registry.
+    pyfaas.running.platform.registry.install(jwtModule, { type: 'hub', package: 'pyfaas-auth-jwt', integrity: 'test' });
+    expect(pyfaas.running.platform.registry.find('auth', 'jwt')?.source).toEqual({ type: 'hub', package: 'pyfaas-auth-jwt', integrity: 'test' });
     const put = await pyfaas.request('PUT', '/v1/policies/auth', jwtPolicy());
     expect(put.status).toBe(200);
     expect(put.body.value).toMatchObject({ module: 'jwt', acceptPlatformTokens: true, options: { jwksUrl, audience: AUDIENCE, issuer: ISSUER } });
