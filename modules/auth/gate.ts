@@ -49,6 +49,8 @@ export interface AuthGateDeps {
 export class AuthGate {
   private policy!: AuthPolicy;
   private revision = -1;
+  /** The factory that built `chosen`: a module swapped under the same id is rebuilt. */
+  private factory?: unknown;
   private tokens!: AuthModule;
   private chosen!: AuthModule;
   private readonly limiter = new RateLimiter();
@@ -60,11 +62,21 @@ export class AuthGate {
   async start(): Promise<void> {
     this.tokens = this.build('tokens', {});
     await this.reload();
-    this.unsubscribe = this.deps.changes.on('auth', () => {
+    const onAuth = this.deps.changes.on('auth', () => {
       this.tokens.invalidate?.();
       this.chosen.invalidate?.();
-      this.reloading = this.reloading.then(() => this.reload()).catch((err) => this.deps.logger.error({ err }, 'could not reload the auth policy; keeping the previous one'));
+      this.queueReload();
     });
+    // An auth module installed, upgraded or rolled back: the policy naming it uses the new code at once.
+    const onModules = this.deps.changes.on('modules', () => this.queueReload());
+    this.unsubscribe = () => {
+      onAuth();
+      onModules();
+    };
+  }
+
+  private queueReload(): void {
+    this.reloading = this.reloading.then(() => this.reload()).catch((err) => this.deps.logger.error({ err }, 'could not reload the auth policy; keeping the previous one'));
   }
 
   /** The policy in force on this process. */
@@ -104,9 +116,11 @@ export class AuthGate {
 
   private async reload(): Promise<void> {
     const { value, revision } = await this.deps.policies.get<AuthPolicy>(AUTH_POLICY.kind);
-    if (revision === this.revision) return;
+    const factory = this.deps.module(value.module);
+    if (revision === this.revision && factory === this.factory) return;
     const previous = this.chosen;
     this.chosen = value.module === 'tokens' ? this.tokens : this.build(value.module, value.options);
+    this.factory = factory;
     this.policy = value;
     this.revision = revision;
     if (previous && previous !== this.tokens && previous !== this.chosen) await previous.close?.();
