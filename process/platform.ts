@@ -14,11 +14,11 @@ import { Scalers } from '../modules/scaling/scalers';
 import { AliasService } from '../modules/meta/aliases';
 import { NodeService } from '../modules/meta/nodes';
 import { ScalingHistory } from '../modules/meta/scaling-history';
-import type { TriggerKindDeps, TriggerKindFactory } from '../modules/trigger/contract';
+import type { TriggerKindDeps } from '../modules/trigger/contract';
 import { httpTrigger } from '../modules/trigger/http';
 import { kafkaTrigger } from '../modules/trigger/kafka/kind';
 import { scheduleTrigger } from '../modules/trigger/schedule';
-import { TriggerService } from '../modules/trigger/service';
+import { registryTriggerKinds, TriggerService } from '../modules/trigger/service';
 import { VersionSpecs } from '../activities/version-specs';
 import { ChangeFeed } from '../modules/meta/revisions';
 import { FunctionReads } from '../modules/meta/function-reads';
@@ -53,7 +53,7 @@ export interface Platform {
   placement: Placement;
   /** Builds the execution pool (worker roles only). */
   createPool(): ExecutionPool;
-  /** Builds the trigger service once a Temporal client exists (every registered trigger kind). */
+  /** Builds the trigger service once a Temporal client exists (the registry's trigger kinds, looked up on each use). */
   createTriggers(deps: TriggerKindDeps): TriggerService;
   /** Builds the control of the scaler shard workflows (every registered scaling module). */
   createScalers(client: Client, taskQueue: string): Scalers;
@@ -149,8 +149,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       });
     },
     createTriggers(deps) {
-      const kinds = registry.ids('trigger').map((id) => registry.get<TriggerKindFactory>('trigger', id)(deps));
-      return new TriggerService({ store: meta, functions, kinds, logger });
+      // Looked up on each use: a trigger kind installed from the hub later works without a restart.
+      return new TriggerService({ store: meta, functions, kinds: registryTriggerKinds(registry, deps), logger });
     },
   };
 }

@@ -27,6 +27,7 @@ import { moduleRoutes, type HubSearch } from './modules';
 import { policyRoutes } from './policies';
 import { tokenRoutes } from './tokens';
 import { triggerRoutes } from './triggers';
+import { webhookRoutes } from './webhooks';
 
 export interface ApiRoutesDeps {
   readiness: Readiness;
@@ -65,5 +66,6 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
     ...moduleRoutes(deps),
     ...auditRoutes(deps),
     ...httpTriggerRoutes(deps),
+    ...webhookRoutes(deps),
   ];
 }

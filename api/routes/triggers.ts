@@ -23,7 +23,8 @@ const tag = 'Triggers';
  */
 export function triggerRoutes(deps: TriggerRoutesDeps): RouteSpec[] {
   const view = (trigger: Trigger) => {
-    const { id: _id, apiKeyHash, functionName, ...rest } = trigger;
+    // Config fields the kind declares writeOnly (a webhook secret) are never shown.
+    const { id: _id, apiKeyHash, functionName, ...rest } = deps.triggers.redact(trigger);
     const live = trigger.kind === 'kafka' ? deps.bridgeStatus?.().triggers.find((t) => t.id === trigger.name) : undefined;
     return { ...rest, function: functionName, requiresApiKey: Boolean(apiKeyHash), ...(live ? { bridge: live } : {}) };
   };

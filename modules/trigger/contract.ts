@@ -49,7 +49,17 @@ export interface TriggerKind<Config = Record<string, unknown>> {
    * over the raw body, say). Throws UnauthenticatedError (401) for a bad or missing proof and
    * InputError (400) for a body it cannot read; the gateway then starts nothing.
    */
-  receive?(trigger: Trigger<Config>, request: WebhookRequest): Promise<{ event: unknown }> | { event: unknown };
+  receive?(trigger: Trigger<Config>, request: WebhookRequest): Promise<WebhookReceipt> | WebhookReceipt;
+}
+
+/** What a kind makes of one webhook delivery whose proof it checked. */
+export interface WebhookReceipt {
+  /** The function's event. */
+  event: unknown;
+  /** The sender's id of this delivery (GitHub's X-GitHub-Delivery): a repeated id joins the invocation the first one started. */
+  deliveryId?: string;
+  /** Why the trigger acts on none of this delivery (an event it does not subscribe to): the gateway answers 202 and starts nothing. */
+  ignored?: string;
 }
 
 /** One webhook delivery as the gateway read it: the raw body (signatures are over bytes) and lowercased headers. */

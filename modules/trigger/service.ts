@@ -1,14 +1,15 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { z } from 'zod';
-import { ConflictError, InputError, NotFoundError } from '../../common/errors';
+import { ConflictError, InputError, ModuleError, NotFoundError } from '../../common/errors';
 import { parseInput } from '../../common/validation';
 import type { Logger } from '../../common/logger';
 import { TriggerSchema, type TriggerRecord } from '../meta/entities';
 import { FUNCTION_NAME } from '../meta/function-input';
 import type { FunctionService } from '../meta/functions';
 import type { MetaStore } from '../meta/store';
-import type { Trigger, TriggerKind } from './contract';
+import type { ModuleRegistry } from '../registry';
+import type { Trigger, TriggerKind, TriggerKindDeps, TriggerKindFactory } from './contract';
 
 export class TriggerNotFoundError extends NotFoundError {
   override readonly code: string = 'TRIGGER_NOT_FOUND';
@@ -63,10 +64,57 @@ function newApiKey(): string {
   return `pfk_${randomBytes(24).toString('base64url')}`;
 }
 
+/**
+ * Where the service finds trigger kinds. It asks on every use, never once at start: hub
+ * modules are installed and uninstalled while the process runs (modules/registry.ts), and a
+ * kind installed later must work without a restart.
+ */
+export interface TriggerKinds {
+  /** The kind named `name` now, or undefined when none is installed; throws ModuleError when its module builds no valid kind. */
+  get(name: string): TriggerKind | undefined;
+  /** Every kind installed now. */
+  names(): string[];
+  /** The JSON Schema the kind's module declares for a trigger's config (its `writeOnly` fields are never shown). */
+  configSchema?(name: string): Record<string, unknown> | undefined;
+}
+
+/** A fixed set of kinds (tests, tools). */
+export function staticTriggerKinds(kinds: TriggerKind[]): TriggerKinds {
+  const byName = new Map(kinds.map((kind) => [kind.kind, kind]));
+  return { get: (name) => byName.get(name), names: () => [...byName.keys()] };
+}
+
+/**
+ * The registry's trigger modules, each kind built from its module's factory on first use and
+ * rebuilt when the module is replaced (the registry hands out a new factory after `install`).
+ * A module's id is the kind's name.
+ */
+export function registryTriggerKinds(registry: ModuleRegistry, deps: TriggerKindDeps): TriggerKinds {
+  const built = new WeakMap<TriggerKindFactory, TriggerKind>();
+  return {
+    get(name) {
+      if (!registry.has('trigger', name)) return undefined;
+      const factory = registry.get<TriggerKindFactory>('trigger', name);
+      const known = built.get(factory);
+      if (known) return known;
+      if (typeof factory !== 'function') throw new ModuleError(`Trigger module ${JSON.stringify(name)} is not a trigger kind factory (modules/trigger/contract.ts).`);
+      const kind = factory(deps);
+      if (kind?.kind !== name || typeof kind.parseConfig !== 'function') {
+        throw new ModuleError(`Trigger module ${JSON.stringify(name)} built no trigger kind named ${JSON.stringify(name)} with parseConfig() (it built ${JSON.stringify(kind?.kind)}).`);
+      }
+      built.set(factory, kind);
+      return kind;
+    },
+    names: () => registry.ids('trigger'),
+    configSchema: (name) => registry.find('trigger', name)?.manifest.configSchema,
+  };
+}
+
 export interface TriggerServiceDeps {
   store: MetaStore;
   functions: FunctionService;
-  kinds: TriggerKind[];
+  /** A fixed list, or a source asked on every use (the registry: `registryTriggerKinds`). */
+  kinds: TriggerKind[] | TriggerKinds;
   logger: Logger;
 }
 
@@ -76,11 +124,11 @@ export interface TriggerServiceDeps {
  * outside system refuses is not stored either. The Kafka bridge and the HTTP routes read them.
  */
 export class TriggerService {
-  private readonly kinds: Map<string, TriggerKind>;
+  private readonly kinds: TriggerKinds;
   private readonly listeners: Array<() => void> = [];
 
   constructor(private readonly deps: TriggerServiceDeps) {
-    this.kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]));
+    this.kinds = Array.isArray(deps.kinds) ? staticTriggerKinds(deps.kinds) : deps.kinds;
   }
 
   /** Calls `listener` after every change made through this service (the bridge and HTTP routes refresh at once). */
@@ -89,7 +137,24 @@ export class TriggerService {
   }
 
   kindNames(): string[] {
-    return [...this.kinds.keys()];
+    return this.kinds.names();
+  }
+
+  /** The kind named `name` as installed now, or undefined (its module was uninstalled, say). */
+  kindOf(name: string): TriggerKind | undefined {
+    return this.kinds.get(name);
+  }
+
+  /**
+   * The trigger as an API view may show it: config fields its kind's module declares
+   * `writeOnly` in its configSchema (a webhook secret) are left out. Throws nothing.
+   */
+  redact<Config>(trigger: Trigger<Config>): Trigger<Config> {
+    const properties = (this.kinds.configSchema?.(trigger.kind)?.properties ?? {}) as Record<string, { writeOnly?: unknown } | undefined>;
+    const hidden = Object.keys(properties).filter((field) => properties[field]?.writeOnly === true);
+    if (hidden.length === 0 || typeof trigger.config !== 'object' || trigger.config === null) return trigger;
+    const config = Object.fromEntries(Object.entries(trigger.config as Record<string, unknown>).filter(([field]) => !hidden.includes(field)));
+    return { ...trigger, config: config as Config };
   }
 
   /** Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. */
@@ -136,7 +201,7 @@ export class TriggerService {
   /** The trigger and what its kind's outside system says about it now; a failed look-up is reported, not thrown. */
   async describe(name: string): Promise<{ trigger: Trigger; live?: Record<string, unknown> }> {
     const trigger = await this.get(name);
-    const kind = this.kinds.get(trigger.kind);
+    const kind = this.installedKind(trigger.kind);
     if (!kind?.describe) return { trigger };
     try {
       return { trigger, live: await kind.describe(trigger) };
@@ -152,8 +217,8 @@ export class TriggerService {
     // A trigger whose kind is no longer registered, or whose stored config that kind now refuses,
     // is skipped with a warning rather than failing every other trigger: it stays stored.
     return records.flatMap((record) => {
-      if (!this.kinds.has(record.kind)) return [];
       try {
+        if (!this.kinds.get(record.kind)) return [];
         return [this.parsed(record) as Trigger<Config>];
       } catch (err) {
         this.deps.logger.warn({ trigger: record.name, kind: record.kind, error: (err as Error).message }, 'stored trigger skipped: its kind refuses its config');
@@ -234,7 +299,7 @@ export class TriggerService {
   }
 
   private async removeRecord(record: TriggerRecord, em: ReturnType<MetaStore['em']>): Promise<void> {
-    const kind = this.kinds.get(record.kind);
+    const kind = this.installedKind(record.kind);
     if (kind) await kind.remove?.(this.parsed(record));
     await em.nativeDelete(TriggerSchema, { id: record.id });
   }
@@ -245,6 +310,16 @@ export class TriggerService {
       await step();
     } catch (err) {
       this.deps.logger.error({ err, trigger: name }, 'could not undo a trigger change outside the meta store after its commit failed');
+    }
+  }
+
+  /** The kind, or undefined when it is not installed or its module is broken (logged): a stored trigger stays readable and deletable. */
+  private installedKind(name: string): TriggerKind | undefined {
+    try {
+      return this.kinds.get(name);
+    } catch (err) {
+      this.deps.logger.warn({ kind: name, error: (err as Error).message }, 'trigger kind unavailable');
+      return undefined;
     }
   }
 
@@ -271,7 +346,7 @@ export class TriggerService {
 
   /** Stored configs were parsed on the way in; parsing again applies defaults added since. */
   private parsed(record: TriggerRecord): Trigger {
-    const kind = this.kinds.get(record.kind);
+    const kind = this.installedKind(record.kind);
     return { ...record, config: kind ? kind.parseConfig(record.config) : record.config };
   }
 
