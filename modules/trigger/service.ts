@@ -147,9 +147,11 @@ export class TriggerService {
 
   /**
    * The trigger as an API view may show it: config fields its kind's module declares
-   * `writeOnly` in its configSchema (a webhook secret) are left out. Throws nothing.
+   * `writeOnly` in its configSchema (a webhook secret) are left out, and all of the config
+   * while the kind is not installed (nothing says then which fields are secret). Throws nothing.
    */
   redact<Config>(trigger: Trigger<Config>): Trigger<Config> {
+    if (!this.installedKind(trigger.kind)) return { ...trigger, config: {} as Config };
     const properties = (this.kinds.configSchema?.(trigger.kind)?.properties ?? {}) as Record<string, { writeOnly?: unknown } | undefined>;
     const hidden = Object.keys(properties).filter((field) => properties[field]?.writeOnly === true);
     if (hidden.length === 0 || typeof trigger.config !== 'object' || trigger.config === null) return trigger;
