@@ -5,6 +5,8 @@ import path from 'node:path';
 import { silentLogger } from '../../common/logger';
 import { loadConfig } from '../../infra/config';
 import { freePort } from '../../infra/ports';
+import { ensureHubPlatformToken, startHubServer } from '../../infra/services/hub-server';
+import type { ManagedProcess } from '../../infra/services/managed-process';
 import { generateToken } from '../../modules/auth/tokens';
 import { startPyFaaS, type RunningPyFaaS } from '../../process/serve';
 import { testServices } from './services';
@@ -21,6 +23,8 @@ export interface TestPyFaaS {
   env: Record<string, string>;
   /** The bootstrap admin token (PYFAAS_ADMIN_TOKEN): `request` sends it unless told otherwise. */
   adminToken: string;
+  /** The Module Hub of its own (`hub: true`), whose accounts are this instance's tokens. */
+  hub?: TestHub;
   /**
    * Calls the API as the admin; `headers.authorization` replaces the admin token (an empty
    * value sends no credential at all).
@@ -29,11 +33,20 @@ export interface TestPyFaaS {
   close(): Promise<void>;
 }
 
+export interface TestHub {
+  url: string;
+  /** The platform's read-only hub credential (`<dataDir>/hub/platform-token`). */
+  platformToken: string;
+  process: ManagedProcess;
+}
+
 /**
  * A PyFaaS process (role all) against the run's real Temporal, with a data dir, task queue
- * and meta database of its own: SQLite, or a fresh PostgreSQL database.
+ * and meta database of its own: SQLite, or a fresh PostgreSQL database. With `hub: true`, a
+ * real Verdaccio of its own too (in `<dataDir>/hub`), started first and wired to this API,
+ * whose URL the process gets as PYFAAS_HUB_URL.
  */
-export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string> }): Promise<TestPyFaaS> {
+export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'; env?: Record<string, string>; hub?: boolean }): Promise<TestPyFaaS> {
   installTestRuntime();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-it-'));
   const suffix = randomUUID().replace(/-/g, '').slice(0, 12);
@@ -53,8 +66,25 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     PYFAAS_ADMIN_TOKEN: generateToken(),
     ...options.env,
   };
+  let hub: TestHub | undefined;
+  if (options.hub) {
+    const port = await freePort();
+    const dir = path.join(dataDir, 'hub');
+    const hubProcess = await startHubServer(
+      { dir, logDir: path.join(dataDir, 'logs'), host: '127.0.0.1', port, apiUrl: `http://127.0.0.1:${env.PYFAAS_API_PORT}` },
+      silentLogger(),
+    );
+    hub = { url: `http://127.0.0.1:${port}`, platformToken: ensureHubPlatformToken(dir), process: hubProcess };
+    Object.assign(env, { PYFAAS_HUB_PORT: String(port), PYFAAS_HUB_URL: hub.url });
+  }
   const config = loadConfig(env);
-  const running = await startPyFaaS(config, silentLogger());
+  let running: RunningPyFaaS;
+  try {
+    running = await startPyFaaS(config, silentLogger());
+  } catch (err) {
+    await hub?.process.stop();
+    throw err;
+  }
   const url = running.apiUrl!;
   return {
     running,
@@ -64,6 +94,7 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     invokeTopic: config.kafka.invokeTopic,
     deadLetterTopic: config.kafka.deadLetterTopic,
     adminToken: env.PYFAAS_ADMIN_TOKEN,
+    hub,
     async request(method, pathname, body, headers = {}) {
       const sent: Record<string, string> = { authorization: `Bearer ${env.PYFAAS_ADMIN_TOKEN}`, ...headers };
       if (!sent.authorization) delete sent.authorization;
@@ -84,6 +115,7 @@ export async function startTestPyFaaS(options: { database: 'sqlite' | 'postgres'
     },
     async close() {
       await running.close();
+      await hub?.process.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
