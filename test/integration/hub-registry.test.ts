@@ -1,11 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCommand } from '../../infra/command';
-import { freePort } from '../../infra/ports';
+import { freePort, isListening } from '../../infra/ports';
+import { readServicesStatus } from '../../infra/services/supervised-status';
 import { HubClient } from '../../modules/hub';
+import { startCli } from '../support/cli';
 import { eventually } from '../support/http';
+import { dataDirWithCachedTools, stackPorts } from '../support/stack-dirs';
 import { startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'hub-registry-'));
@@ -184,5 +187,41 @@ describe('the Module Hub: Verdaccio whose accounts are PyFaaS tokens, driven wit
     expect(down.status).toBe(503);
     expect(down.body.checks.hub).toMatchObject({ status: 'failed', error: expect.stringContaining(hubUrl) });
     expect(down.body.checks.temporal.status).toBe('ok');
+  });
+});
+
+describe('pyfaas up runs the Module Hub as one more managed service', () => {
+  const dataDir = dataDirWithCachedTools('pyfaas-hub-up-');
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts it wired to its API, reports it in /readyz, restarts it with its storage kept, and stops it', async () => {
+    const ports = await stackPorts();
+    const hub = `http://127.0.0.1:${ports.PYFAAS_HUB_PORT}`;
+    const api = `http://127.0.0.1:${ports.PYFAAS_API_PORT}`;
+    const up = startCli(['up'], { ...ports, PYFAAS_DATA_DIR: dataDir });
+    try {
+      if (!(await eventually(async () => up.output().includes('PyFaaS is up'), 120_000))) throw new Error(`pyfaas up did not come up; its output:\n${up.output()}`);
+      expect(up.output()).toContain(`Module Hub ${hub}`);
+      const admin = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+      const readyz = async () => (await (await fetch(`${api}/readyz`, { headers: { authorization: `Bearer ${admin}` } })).json()) as any;
+      const first = await readyz();
+      expect(first.checks.hub).toMatchObject({ status: 'ok' });
+      expect(first.checks.services.detail.hub).toMatchObject({ state: 'running', restarts: 0 });
+      const config = readFileSync(path.join(dataDir, 'hub', 'config.yaml'), 'utf8');
+      expect(JSON.parse(config.slice(config.indexOf('{')))).toMatchObject({ storage: path.join(dataDir, 'hub', 'storage'), uplinks: {}, auth: { pyfaas: { apiUrl: api } } });
+
+      // The admin token publishes (admins may), so the restart below has something to keep.
+      const name = `pyfaas-meta-up-${suffix}`;
+      expect((await npm(hub, admin, ['publish'], writePackage(name, '1.0.0', true))).code).toBe(0);
+      const hubPid = readServicesStatus(dataDir)!.services.find((service) => service.name === 'hub')!.pid!;
+      process.kill(-hubPid, 'SIGKILL');
+      const restarted = await eventually(async () => readServicesStatus(dataDir)!.services.find((service) => service.name === 'hub')!.restarts === 1 && (await readyz()).status === 'ok', 60_000);
+      expect(restarted).toBe(true);
+      expect((await npm(hub, admin, ['view', name, 'version'])).output.trim()).toBe('1.0.0');
+    } finally {
+      up.child.kill('SIGTERM');
+    }
+    expect((await up.exited).code).toBe(0);
+    expect(await isListening(Number(ports.PYFAAS_HUB_PORT))).toBe(false);
   });
 });
