@@ -127,7 +127,7 @@ function decide(user, pkg, action, allowed, needsPublish, cb, needsToken) {
   const permitted = !needsPublish || groups.includes(PUBLISH_GROUP);
   if (inRule && permitted) return cb(null, true);
   if (!user.name) return cb(httpError(401, `${needsToken}.`));
-  const why = needsPublish && !permitted ? 'it lacks the module:publish permission' : 'its role may not';
+  const why = !inRule ? 'its role may not' : 'it lacks the module:publish permission';
   cb(httpError(403, `${user.name} may not ${action} ${pkg.name}: ${why}.`));
 }
 
