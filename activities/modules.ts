@@ -4,7 +4,8 @@ import type { CheckedModule, InstallProgress } from '../contracts/modules';
 import type { InstalledModuleRecord } from '../modules/hub/entities';
 import type { InstalledModules } from '../modules/hub/installed';
 import { checkModule, type CheckModuleDeps } from '../modules/hub/installer';
-import { asActivity } from './failures';
+import { isPyFaaSError } from '../common/errors';
+import { asActivity, toFailure } from './failures';
 
 export interface ModuleActivityDeps extends CheckModuleDeps {
   installed: InstalledModules;
@@ -16,7 +17,13 @@ export function createModuleActivities(deps: ModuleActivityDeps) {
   return {
     /** Fetch, integrity, unpack, signature, policy, clash, dependencies, load, self-check (modules/hub/installer.ts). */
     async checkModule(request: { package: string; version: string }): Promise<CheckedModule> {
-      return asActivity(() => checkModule(deps, request));
+      try {
+        return await checkModule(deps, request);
+      } catch (err) {
+        // The hub away is retried by Temporal; when it stays away the workflow still sees its code.
+        if (isPyFaaSError(err) && err.status >= 500) throw ApplicationFailure.retryable(err.message, err.code, err.details);
+        throw toFailure(err);
+      }
     },
 
     /** Makes the checked module the one serving its kind/id everywhere; answers the record it replaced. */
