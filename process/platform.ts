@@ -7,6 +7,7 @@ import { FunctionService, MetaStore } from '../modules/meta';
 import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
+import { AdaptingPool } from '../modules/worker/adapting-pool';
 import { localPoolWorker, sharedQueuePlacement, warmFirstPlacement, type ExecutionPool, type LocalPoolModuleOptions, type Placement } from '../modules/worker';
 import type { Client } from '@temporalio/client';
 import { fixedScaling, kpaScaling, type ScalingModule } from '../modules/scaling';
@@ -139,7 +140,9 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     placement: placementModule(registry, config.worker.placement),
     createPool() {
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
-      return build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
+      const local = build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
+      // Versions whose executor names a worker adapter run there; the rest in the local pool.
+      return new AdaptingPool(local, registry, logger);
     },
     createScalers(client, taskQueue) {
       return new Scalers({

@@ -31,6 +31,7 @@ import { startPayloadRetention } from '../modules/task/retention';
 import { ModuleSync } from '../modules/hub/module-sync';
 import { ModuleService } from '../modules/hub/service';
 import { hubReadinessChecks } from '../modules/hub';
+import { validateExecutor } from '../modules/worker/adapting-pool';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -174,7 +175,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const { aliases } = platform;
       const syncTurns = hasWorker ? new SyncTurns({ inFlight: config.worker.workflowTaskSlots, queueLimit: config.api.syncQueueLimit }) : undefined;
       const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns });
-      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger });
+      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger, validateExecutor: (setting) => validateExecutor(platform.registry, setting) });
       const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });
       const routes = apiRoutes({
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InputError } from '../../common/errors';
 import type { FunctionRecord, FunctionVersionRecord } from '../../modules/meta/entities';
 import type { Deployer } from '../../modules/meta/deployer';
-import { createFunctionSchema, updateFunctionSchema } from '../../modules/meta/function-input';
+import { createFunctionSchema, redactExecutor, updateFunctionSchema } from '../../modules/meta/function-input';
 import type { FunctionService } from '../../modules/meta/functions';
 import type { Scalers } from '../../modules/scaling/scalers';
 import { inScope } from '../../modules/auth/scope';
@@ -18,12 +18,12 @@ export interface FunctionRoutesDeps {
 
 export function functionView(fn: FunctionRecord) {
   const { id: _id, status: _status, ...view } = fn;
-  return { ...view, activeVersion: fn.activeVersion ?? null };
+  return { ...view, executor: fn.executor ? redactExecutor(fn.executor) : undefined, activeVersion: fn.activeVersion ?? null };
 }
 
 export function versionView(version: FunctionVersionRecord) {
   const { id: _id, artifactPath: _artifactPath, ...view } = version;
-  return view;
+  return view.config.executor ? { ...view, config: { ...view.config, executor: redactExecutor(view.config.executor) } } : view;
 }
 
 /** `label=team=payments` (repeatable) → { team: 'payments' }. */

@@ -31,6 +31,13 @@ export const scalingPolicySchema = z
   })
   .describe('A scaling module and its parameters');
 
+export const executorSettingSchema = z
+  .object({
+    module: z.string().describe('Id of a registered worker adapter, e.g. aws-lambda or pyfaas-remote'),
+    options: z.record(z.unknown()).describe("The adapter's options; secrets (tokens, keys, passwords) read back as \"***\""),
+  })
+  .describe("Which worker adapter runs the function's attempts on another platform");
+
 export const functionViewSchema = z
   .object({
     name: z.string(),
@@ -47,6 +54,7 @@ export const functionViewSchema = z
     // The meta store reads an unset JSON column back as null; a record just written leaves it out.
     destinations: destinationsSchema.nullish().describe('Absent or null when none were set'),
     scaling: scalingPolicySchema.nullish().describe('Absent or null: the default KPA policy'),
+    executor: executorSettingSchema.nullish().describe('Absent or null: attempts run in the local sandbox pool'),
     activeVersion: versionNumberSchema.nullable().describe('The version invoked when none is named; null until the first deploy activates'),
     createdAt: isoDateTimeSchema,
     updatedAt: isoDateTimeSchema,
@@ -61,6 +69,7 @@ export const versionConfigSchema = z
     memoryMb: z.number().int(),
     timeoutMs: z.number().int(),
     allowNetwork: z.boolean(),
+    executor: executorSettingSchema.optional().describe('Absent: the local sandbox pool'),
   })
   .describe('What a version freezes: everything that decides how its code runs');
 

@@ -11,6 +11,7 @@ import type { FunctionRecord, FunctionVersionRecord } from './entities';
 import { parseCreateFunction, parseUpdateFunction, type UpdateFunctionInput } from './function-input';
 import type { FunctionService } from './functions';
 import type { Scalers } from '../scaling/scalers';
+import type { ExecutorSetting } from '../worker/adapter';
 
 /** Deployment errors the caller caused keep their step's code and answer 400. */
 const INPUT_CODES = new Set(['SYNTAX_ERROR', 'DEPENDENCY_INSTALL_FAILED', 'HANDLER_LOAD_FAILED', 'INVALID_INPUT', 'LIMIT_EXCEEDED']);
@@ -40,6 +41,8 @@ export interface DeployerDeps {
   artifacts: ArtifactStore;
   runtime: (id: string) => RuntimeModule;
   scalers: Scalers;
+  /** Throws UnknownWorkerAdapterError or the adapter's InputError (modules/worker/adapting-pool.ts `validateExecutor`). */
+  validateExecutor?: (setting: ExecutorSetting) => void;
   logger: Logger;
 }
 
@@ -58,6 +61,7 @@ export class Deployer {
   async create(body: unknown, wait: boolean): Promise<Deployed> {
     const input = parseCreateFunction(body);
     this.deps.scalers.validate(input.scaling);
+    if (input.executor) this.deps.validateExecutor?.(input.executor);
     const runtime = this.deps.runtime(input.runtime);
     const handler = runtime.parseHandler(input.handler);
     const stagingId = randomUUID();
@@ -84,6 +88,7 @@ export class Deployer {
   async update(name: string, body: unknown, wait: boolean, activate = true): Promise<Deployed> {
     const { code, ...patch }: UpdateFunctionInput = parseUpdateFunction(body);
     if (patch.scaling) this.deps.scalers.validate(patch.scaling);
+    if (patch.executor) this.deps.validateExecutor?.(patch.executor);
     const current = await this.deps.functions.get(name);
     let staged: { stagingId: string; codeHash: string } | undefined;
     if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {

@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { Destinations, RetrySettings } from '../../contracts/invocation';
+import type { ExecutorSetting } from '../worker/adapter';
 import { AliasSchema } from './aliases';
 import { AuditEventSchema } from './audit-entity';
 import { PolicySchema } from './policies';
@@ -16,6 +17,8 @@ export interface VersionConfig {
   memoryMb: number;
   timeoutMs: number;
   allowNetwork: boolean;
+  /** The worker adapter that runs its attempts; absent: the local sandbox pool. */
+  executor?: ExecutorSetting;
 }
 
 /** A function as the administrator manages it; code lives in its versions. */
@@ -36,6 +39,8 @@ export interface FunctionRecord {
   destinations?: Destinations;
   /** The scaling module and its parameters (absent: the default KPA policy). */
   scaling?: { module: string; params: Record<string, unknown> };
+  /** The worker adapter that runs its attempts (absent or null: the local sandbox pool); each version freezes it. */
+  executor?: ExecutorSetting | null;
   /** `deleting` stops new invocations while running ones drain. */
   status: 'active' | 'deleting';
   /** The version number invocations use when none is named; absent until the first deploy activates. */
@@ -79,6 +84,7 @@ export const FunctionSchema = new EntitySchema<FunctionRecord>({
     retry: { type: 'json' },
     destinations: { type: 'json', nullable: true },
     scaling: { type: 'json', nullable: true },
+    executor: { type: 'json', nullable: true },
     status: { type: 'string', length: 16, default: 'active' },
     activeVersion: { type: 'integer', nullable: true },
     createdAt: { type: 'datetime', onCreate: () => new Date() },

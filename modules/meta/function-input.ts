@@ -56,6 +56,18 @@ const scaling = z
   })
   .strict();
 
+/**
+ * Which worker adapter runs the function's attempts (absent or null: the local sandbox pool).
+ * Only the shape is checked here; the deployer asks the registry whether the module is a
+ * worker adapter and lets its `parseOptions` judge the options.
+ */
+const executor = z
+  .object({
+    module: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a worker adapter id'),
+    options: z.record(z.unknown()).default({}).refine((value) => Buffer.byteLength(JSON.stringify(value)) <= 16_384, 'must total at most 16384 bytes'),
+  })
+  .strict();
+
 const destinations = z.object({ onSuccess: destination.optional(), onFailure: destination.optional() }).strict();
 
 /** Fields shared by create and update; code is validated by the artifact store. */
@@ -72,6 +84,7 @@ const settings = {
   retry,
   destinations,
   scaling,
+  executor: executor.nullable(),
   code: z.record(z.unknown()),
 };
 
@@ -105,4 +118,23 @@ export function parseCreateFunction(body: unknown): CreateFunctionInput {
 /** Validates an update request (every field optional); throws InputError listing every bad field. */
 export function parseUpdateFunction(body: unknown): UpdateFunctionInput {
   return parseInput(updateFunctionSchema, body, 'function update');
+}
+
+const SECRET_KEY = /token|secret|password|authorization/i;
+
+/**
+ * An executor setting as the API shows it: option values under secret-looking keys (a remote
+ * token, an AWS secret key or session token) read back as "***", since function:read is a
+ * weaker permission than the one that set them.
+ */
+export function redactExecutor<T extends { options: Record<string, unknown> } | null | undefined>(executor: T): T {
+  if (!executor) return executor;
+  return { ...executor, options: redact(executor.options) as Record<string, unknown> };
+}
+
+function redact(value: unknown, key = ''): unknown {
+  if (typeof value === 'string' && SECRET_KEY.test(key)) return '***';
+  if (Array.isArray(value)) return value.map((item) => redact(item, key));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+  return value;
 }

@@ -31,10 +31,14 @@ export interface FunctionPage {
 
 type NewCode = { codeHash: string };
 
-const VERSIONED_FIELDS = ['runtime', 'handler', 'env', 'memoryMb', 'timeoutMs', 'allowNetwork'] as const;
+const VERSIONED_FIELDS = ['runtime', 'handler', 'env', 'memoryMb', 'timeoutMs', 'allowNetwork', 'executor'] as const;
 
+/** The executor is left out when unset, so versions made before it existed compare equal. */
 export function versionConfigOf(fn: Pick<FunctionRecord, (typeof VERSIONED_FIELDS)[number]>): VersionConfig {
-  return { runtime: fn.runtime, handler: fn.handler, env: fn.env, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs, allowNetwork: fn.allowNetwork };
+  return {
+    runtime: fn.runtime, handler: fn.handler, env: fn.env, memoryMb: fn.memoryMb, timeoutMs: fn.timeoutMs, allowNetwork: fn.allowNetwork,
+    ...(fn.executor ? { executor: fn.executor } : {}),
+  };
 }
 
 /**
@@ -60,7 +64,8 @@ export class FunctionService {
         const fn = em.create(FunctionSchema, {
           id: randomUUID(), name: input.name, runtime: input.runtime, handler: input.handler, description: input.description,
           labels: input.labels, env: input.env, memoryMb: input.memoryMb, timeoutMs: input.timeoutMs,
-          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, destinations: input.destinations, scaling: input.scaling, status: 'active',
+          maxConcurrency: input.maxConcurrency, allowNetwork: input.allowNetwork, retry: input.retry, destinations: input.destinations, scaling: input.scaling,
+          executor: input.executor ?? null, status: 'active',
           createdAt: now, updatedAt: now,
         });
         const version = em.create(FunctionVersionSchema, {

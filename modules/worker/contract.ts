@@ -1,3 +1,5 @@
+import type { ExecutorSetting } from './adapter';
+
 /** What the execution layer needs to know about one function version. */
 export interface FunctionVersionSpec {
   functionName: string;
@@ -13,6 +15,8 @@ export interface FunctionVersionSpec {
   /** Most invocations of this function running at once on this node. */
   maxConcurrency: number;
   allowNetwork: boolean;
+  /** The worker adapter that runs its attempts instead of the local pool (frozen in the version). */
+  executor?: ExecutorSetting;
 }
 
 export interface InvocationRequest {
