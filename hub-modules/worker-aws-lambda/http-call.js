@@ -48,15 +48,17 @@ async function call(input) {
       if (response.body) {
         for await (const chunk of response.body) {
           size += chunk.byteLength;
-          if (size > input.maxBytes) {
-            controller.abort();
-            return { kind: 'too_large', status: response.status };
-          }
+          if (size > input.maxBytes) break;
           chunks.push(Buffer.from(chunk));
         }
       }
     } catch (err) {
+      if (size > input.maxBytes) return { kind: 'too_large', status: response.status };
       return ended() ?? { kind: 'unreachable', error: /** @type {Error} */ (err) };
+    }
+    if (size > input.maxBytes) {
+      controller.abort();
+      return { kind: 'too_large', status: response.status };
     }
     return { kind: 'answered', status: response.status, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
   } finally {
