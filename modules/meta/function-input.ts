@@ -102,6 +102,7 @@ export const createFunctionSchema = z
     retry: retry.default({}),
     destinations: destinations.default({}),
     scaling: scaling.default({ module: 'kpa', params: {} }),
+    executor: settings.executor.optional(),
   })
   .strict();
 
