@@ -66,6 +66,7 @@ function signRequest(input) {
   for (const [name, value] of Object.entries(input.headers ?? {})) headers[name.toLowerCase()] = value;
   headers['x-amz-date'] = date;
   if (input.credentials.sessionToken) headers['x-amz-security-token'] = input.credentials.sessionToken;
+  /** @type {Record<string, string>} */
   const signed = { ...headers, host: input.url.host };
   const names = Object.keys(signed).sort();
   const canonicalHeaders = names.map((name) => `${name}:${String(signed[name]).trim().replace(/\s+/g, ' ')}\n`).join('');
