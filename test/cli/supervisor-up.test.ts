@@ -62,7 +62,7 @@ describe('pyfaas up heals', () => {
     const { dataDir, ports, up, readyz, restarted } = await startUp(dirs);
     try {
       const before = pidsOf(dataDir);
-      expect(Object.keys(before)).toEqual(['temporal', 'kafka', 'pyfaas']);
+      expect(Object.keys(before)).toEqual(['temporal', 'kafka', 'hub', 'pyfaas']);
       const first = await readyz();
       expect(first.status).toBe(200);
       expect(first.body.checks.services).toMatchObject({ status: 'ok', detail: { temporal: { state: 'running', restarts: 0 }, kafka: { state: 'running', restarts: 0 }, pyfaas: { state: 'running', restarts: 0 } } });
