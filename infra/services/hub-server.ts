@@ -86,17 +86,22 @@ function verdaccioBin(): string {
   }
 }
 
-/** True when the hub's health route answers 200. */
-export async function hubAnswers(url: string): Promise<boolean> {
+/** The header verdaccio-pyfaas sets on every answer: proof that PyFaaS tokens guard this hub. */
+export const HUB_GUARD_HEADER = 'x-pyfaas-hub-auth';
+
+/** Whether the hub's health route answers 200, and whether verdaccio-pyfaas answered it. */
+export async function hubAnswers(url: string): Promise<{ ok: boolean; guarded: boolean }> {
   const response = await fetch(`${url}/-/ping`, { signal: AbortSignal.timeout(2000) });
   await response.body?.cancel();
-  return response.status === 200;
+  return { ok: response.status === 200, guarded: response.headers.get(HUB_GUARD_HEADER) === 'verdaccio-pyfaas' };
 }
 
 /**
  * Starts Verdaccio (the Module Hub) on host:port with its storage in `<dir>/storage` and
  * waits until it answers its ping. Throws SetupError, with the log's last lines, when it
- * exits or does not answer in time.
+ * exits or does not answer in time, and (after stopping it) when the answer does not come
+ * from verdaccio-pyfaas: Verdaccio falls back to its own htpasswd accounts when an auth
+ * plugin fails to load, and such a hub must not serve.
  */
 export async function startHubServer(options: HubServerOptions, logger: Logger): Promise<ManagedProcess> {
   ensureHubPlatformToken(options.dir);
@@ -113,7 +118,16 @@ export async function startHubServer(options: HubServerOptions, logger: Logger):
     logger,
   );
   const url = `http://${options.host}:${options.port}`;
-  await service.waitUntilHealthy(() => hubAnswers(url), options.startTimeoutMs ?? 60_000);
+  let guarded = false;
+  await service.waitUntilHealthy(async () => {
+    const answer = await hubAnswers(url);
+    guarded = answer.guarded;
+    return answer.ok;
+  }, options.startTimeoutMs ?? 60_000);
+  if (!guarded) {
+    await service.stop();
+    throw new SetupError(`The Module Hub started without its PyFaaS auth plugin (${HUB_PLUGINS_DIR}/verdaccio-pyfaas), so it was stopped (log: ${service.options.logFile}). Last lines:\n${service.logTail()}`);
+  }
   logger.info({ service: 'hub', url, storage: path.join(options.dir, 'storage') }, `hub: the Module Hub answers at ${url}`);
   return service;
 }

@@ -22,6 +22,9 @@ const { Principals, ApiUnavailableError, PUBLISH_GROUP } = require('./principals
 /** @typedef {{ name: string, access?: string[], publish?: string[], unpublish?: string[] }} PackageRule */
 /** @typedef {(err: Error | null, ok?: boolean) => void} Callback */
 
+/** Set on every answer; the hub's start checks it (infra/services/hub-server.ts). */
+const GUARD_HEADER = 'x-pyfaas-hub-auth';
+
 /** @param {number} status @param {string} message */
 function httpError(status, message) {
   return Object.assign(new Error(message), { status, statusCode: status, code: status, expose: true });
@@ -62,6 +65,8 @@ class PyFaaSAuthPlugin {
   apiJWTmiddleware(helpers) {
     /** @param {any} req @param {any} res @param {(err?: unknown) => void} next */
     return (req, res, next) => {
+      // How PyFaaS tells this plugin guards the hub: Verdaccio falls back to htpasswd when a plugin fails to load.
+      res.setHeader(GUARD_HEADER, 'verdaccio-pyfaas');
       const anonymous = helpers.createAnonymousRemoteUser();
       req.remote_user = anonymous;
       res.locals.remote_user = anonymous;
