@@ -8,6 +8,7 @@ import { writeWorkflowBundle } from '../process/bundle';
 import { startPyFaaS } from '../process/serve';
 import { up } from './supervisor';
 import { generateToken } from '../modules/auth/tokens/format';
+import { runModuleCommand } from './module-commands';
 
 const USAGE = `Usage: pyfaas <command>
 
@@ -17,6 +18,7 @@ Commands:
   provision   build/fetch/install every service PyFaaS runs on, then exit
   bundle      prebundle the workflow code (part of npm run build)
   new-token   print a fresh, well-formed API token (e.g. for PYFAAS_ADMIN_TOKEN); stores nothing
+  module      write, check and sign hub modules (pyfaas module help)
 
 Configuration: PYFAAS_* environment variables or a JSON file named by PYFAAS_CONFIG (see README).`;
 
@@ -43,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`workflow bundle written to ${file}`);
     return 0;
   }
+  if (command === 'module') return runModuleCommand(argv.slice(1));
   if (command === 'new-token') {
     console.log(generateToken());
     return 0;
