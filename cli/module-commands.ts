@@ -81,8 +81,7 @@ async function create(args: string[]): Promise<number> {
   const dir = path.resolve((values.dir as string | undefined) ?? name.replace(/^@[^/]+\//, ''));
   if (existsSync(dir) && (await fs.readdir(dir)).length > 0) throw new UsageError(`${dir} already exists and is not empty; pick another --dir.`);
 
-  const filled = { name, id };
-  await copyTemplate(path.join(templatesDir(), kind), dir, (text) => text.replace(/__PACKAGE_NAME__|__MODULE_ID__/g, (token) => filled[PLACEHOLDERS[token as keyof typeof PLACEHOLDERS]]));
+  await writeFromTemplate(kind as TemplateKind, { id, name, dir });
   const shown = path.relative(process.cwd(), dir) || '.';
   console.log(`Created ${name}, a ${kind} module with id ${id}, in ${shown}.
 
@@ -95,6 +94,14 @@ Next steps:
   pyfaas module sign . --key ~/.pyfaas/${KEY_FILE}  # after every change
   npm publish --registry <the hub's URL>          # README "Write and publish a module"`);
   return 0;
+}
+
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+/** Writes a new module package of `kind` into `dir` (created): the template with its id and package name filled in. */
+export async function writeFromTemplate(kind: TemplateKind, target: { id: string; name: string; dir: string }): Promise<void> {
+  const filled = { name: target.name, id: target.id };
+  await copyTemplate(path.join(templatesDir(), kind), target.dir, (text) => text.replace(/__PACKAGE_NAME__|__MODULE_ID__/g, (token) => filled[PLACEHOLDERS[token as keyof typeof PLACEHOLDERS]]));
 }
 
 /** Copies `from` to `to` (created), passing every file's text through `fill`. */
