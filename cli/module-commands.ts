@@ -98,7 +98,10 @@ Next steps:
 
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
-/** Writes a new module package of `kind` into `dir` (created): the template with its id and package name filled in. */
+/**
+ * Writes a new module package of `kind` into `dir` (created): the template with its id and
+ * package name filled in. The caller has checked both (they are pasted into JSON and JS text).
+ */
 export async function writeFromTemplate(kind: TemplateKind, target: { id: string; name: string; dir: string }): Promise<void> {
   const filled = { name: target.name, id: target.id };
   await copyTemplate(path.join(templatesDir(), kind), target.dir, (text) => text.replace(/__PACKAGE_NAME__|__MODULE_ID__/g, (token) => filled[PLACEHOLDERS[token as keyof typeof PLACEHOLDERS]]));

@@ -5,6 +5,8 @@
  * and then a few behavioural checks per kind that need no services. A module developer runs
  * it with `pyfaas module check <dir>`; passing it is what "starts from something that
  * passes" means. It never throws for a broken module: each failure is a check with ok false.
+ * It runs the module's code in this process, like an install does: check only packages you
+ * would run.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';

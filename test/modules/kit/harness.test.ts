@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { TEMPLATE_KINDS, writeFromTemplate, type TemplateKind } from '../../../cli/module-commands';
 import { checkModuleDir, type HarnessReport } from '../../../modules/kit/harness';
 
@@ -49,6 +51,15 @@ describe('checkModuleDir (the module harness)', () => {
     const names = report.checks.map((check) => check.name);
     expect(names.slice(0, 5)).toEqual(['manifest', 'config-schema', 'load', 'create', 'self-check']);
     expect(names.filter((name) => name.startsWith(`${kind}: `)).length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('type-checks every template as generated under strict tsc (they carry // @ts-check)', async () => {
+    const entries = await Promise.all(TEMPLATE_KINDS.map(async (kind) => path.join(await fromTemplate(kind), 'index.js')));
+    const tsc = path.join(__dirname, '..', '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
+    const flags = ['--allowJs', '--checkJs', '--noEmit', '--strict', '--target', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node', '--resolveJsonModule', '--types', 'node'];
+    const typeRoots = path.join(__dirname, '..', '..', '..', 'node_modules', '@types');
+    const result = await promisify(execFile)(process.execPath, [tsc, ...flags, '--typeRoots', typeRoots, ...entries]).then(() => '', (err: { stdout?: string }) => err.stdout ?? String(err));
+    expect(result).toBe('');
   });
 
   it('reports the scaling template scaling up on the rising load and back to 0', async () => {

@@ -55,7 +55,7 @@ module.exports = {
          */
         async authenticate(headers) {
           const presented = headers[options.header];
-          if (presented === undefined) return undefined; // not our credential: another module may read the request
+          if (presented === undefined) return undefined; // no credential here: the request is anonymous
           if (typeof presented !== 'string' || presented.length === 0 || presented.length > 512) throw new UnauthenticatedError(`The ${options.header} header does not hold one API key.`);
           const digest = createHash('sha256').update(presented).digest();
           const key = keys.find((candidate) => timingSafeEqual(candidate.digest, digest));
