@@ -139,7 +139,7 @@ const workerOptions: KindCheck = {
   },
 };
 
-const workerRunArity: KindCheck = {
+const workerOptionsNull: KindCheck = {
   name: 'worker: parseOptions(null) is refused with a 400',
   run(instance) {
     const adapter = instance as WorkerAdapter;
@@ -244,7 +244,7 @@ const authNoCredential: KindCheck = {
 
 export const KIND_CHECKS: Partial<Record<ModuleKind, KindCheck[]>> = {
   scaling: [scalingSeries],
-  worker: [workerOptions, workerRunArity],
+  worker: [workerOptions, workerOptionsNull],
   trigger: [triggerKindShape, triggerParseNull],
   auth: [authFactory, authNoCredential],
 };
