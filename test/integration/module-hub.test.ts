@@ -117,7 +117,7 @@ describe('the Module Hub end to end: publish with the npm CLI, install on every 
   it('installs it on both processes in one call, and a function on the other process can use it at once', async () => {
     const started = Date.now();
     const installed = await install('pyfaas-scaling-rate', '0.1.0');
-    expect(installed.status).toBe(201);
+    expect({ status: installed.status, body: installed.status === 201 ? undefined : installed.body }).toEqual({ status: 201 });
     expect(installed.body).toMatchObject({ status: 'succeeded', module: { kind: 'scaling', id: 'rate', version: '0.1.0', signerKeyId: publisher.keyId } });
     expect(installed.body.processes).toHaveLength(2);
     // eslint-disable-next-line no-console
