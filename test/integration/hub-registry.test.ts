@@ -9,6 +9,7 @@ import { HubClient } from '../../modules/hub';
 import { startCli } from '../support/cli';
 import { eventually } from '../support/http';
 import { dataDirWithCachedTools, stackPorts } from '../support/stack-dirs';
+import { npmAgainstHub } from '../support/hub';
 import { startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'hub-registry-'));
@@ -16,24 +17,8 @@ const suffix = randomUUID().slice(0, 8);
 const moduleName = `pyfaas-scaling-hubtest-${suffix}`;
 const plainName = `plain-lib-${suffix}`;
 
-interface NpmResult {
-  code: number;
-  output: string;
-}
-
 /** The npm CLI with a .npmrc of its own: this hub as the registry, `token` (if any) as its auth token. */
-async function npm(hubUrl: string, token: string | undefined, args: string[], cwd = work): Promise<NpmResult> {
-  const npmrc = path.join(work, `npmrc-${randomUUID().slice(0, 8)}`);
-  const host = hubUrl.replace(/^https?:/, '');
-  writeFileSync(npmrc, [`registry=${hubUrl}/`, ...(token ? [`${host}/:_authToken=${token}`] : []), ''].join('\n'));
-  // Nothing from the npm that runs jest (npm_config_registry and friends) may leak in.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
-  const result = await runCommand('npm', ['--userconfig', npmrc, '--cache', path.join(work, 'npm-cache'), '--no-audit', '--no-fund', '--loglevel', 'warn', ...args], {
-    cwd, env, timeoutMs: 60_000,
-  });
-  rmSync(npmrc, { force: true });
-  return result;
-}
+const npm = (hubUrl: string, token: string | undefined, args: string[], cwd = work) => npmAgainstHub(work, hubUrl, token, args, cwd);
 
 /** A tiny package directory; with `pyfaas`, a scaling module's manifest. */
 function writePackage(name: string, version: string, pyfaas: boolean): string {

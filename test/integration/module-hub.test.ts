@@ -7,23 +7,14 @@ import { freePort } from '../../infra/ports';
 import { generateSigningKey, signModuleDir } from '../../modules/hub/signature';
 import { startCli, type CliProcess } from '../support/cli';
 import { REPO_ROOT } from '../support/services';
+import { npmAgainstHub } from '../support/hub';
 import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'module-hub-'));
 const publisher = generateSigningKey();
 const stranger = generateSigningKey();
 
-/** The real npm CLI against the hub, with `token` as its auth token and nothing leaking in from the npm running jest. */
-async function npm(hubUrl: string, token: string, args: string[], cwd: string): Promise<{ code: number; output: string }> {
-  const npmrc = path.join(work, `npmrc-${randomUUID().slice(0, 8)}`);
-  writeFileSync(npmrc, `registry=${hubUrl}/\n${hubUrl.replace(/^https?:/, '')}/:_authToken=${token}\n`);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
-  try {
-    return await runCommand('npm', ['--userconfig', npmrc, '--cache', path.join(work, 'npm-cache'), '--no-audit', '--no-fund', '--loglevel', 'warn', ...args], { cwd, env, timeoutMs: 60_000 });
-  } finally {
-    rmSync(npmrc, { force: true });
-  }
-}
+const npm = (hubUrl: string, token: string, args: string[], cwd: string) => npmAgainstHub(work, hubUrl, token, args, cwd);
 
 interface PackageSpec {
   name: string;
