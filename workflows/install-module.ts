@@ -1,6 +1,7 @@
-import { ActivityFailure, ApplicationFailure, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ModuleActivities } from '../activities/modules';
 import type { InstallModuleInput, InstallProgress } from '../contracts/modules';
+import { Saga } from './saga';
 
 export const installProgressQuery = defineQuery<InstallProgress>('installProgress');
 
@@ -32,40 +33,17 @@ const DEFAULT_EVERYWHERE_TIMEOUT_MS = 60_000;
 export async function installModule(input: InstallModuleInput): Promise<InstallProgress> {
   const progress: InstallProgress = { status: 'running', steps: STEPS.map((name) => ({ name, status: 'pending' })) };
   setHandler(installProgressQuery, () => progress);
-  const undo: Array<{ step: number; run: () => Promise<unknown> }> = [];
-  let current = 0;
-
-  async function run<T>(index: number, work: () => Promise<T>): Promise<T> {
-    current = index;
-    progress.steps[index].status = 'running';
-    const result = await work();
-    progress.steps[index].status = 'done';
-    return result;
-  }
-
+  const saga = new Saga(progress);
   try {
-    const module = await run(0, () => checkModule({ package: input.package, version: input.version }));
+    const module = await saga.run(0, () => checkModule({ package: input.package, version: input.version }));
     progress.module = module;
-    const previous = await run(1, () => recordModule({ module, requestedBy: input.requestedBy }));
-    undo.push({ step: 1, run: () => compensations.restoreModule({ kind: module.kind, id: module.id, previous }) });
+    const previous = await saga.run(1, () => recordModule({ module, requestedBy: input.requestedBy }));
+    saga.compensate(1, () => compensations.restoreModule({ kind: module.kind, id: module.id, previous }));
     if (previous) progress.previousVersion = previous.version;
-    Object.assign(progress, await run(2, () => awaitModuleEverywhere({ module, timeoutMs: input.everywhereTimeoutMs ?? DEFAULT_EVERYWHERE_TIMEOUT_MS })));
+    Object.assign(progress, await saga.run(2, () => awaitModuleEverywhere({ module, timeoutMs: input.everywhereTimeoutMs ?? DEFAULT_EVERYWHERE_TIMEOUT_MS })));
     progress.status = 'succeeded';
     return progress;
   } catch (err) {
-    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const message = cause?.message ?? (err as Error).message;
-    progress.steps[current] = { ...progress.steps[current], status: 'failed', error: message };
-    progress.status = 'failed';
-    progress.error = { code: cause?.type ?? 'MODULE_INSTALL_FAILED', message, details: cause?.details?.[0] };
-    for (const { step, run: compensate } of undo.reverse()) {
-      try {
-        await compensate();
-        progress.steps[step].status = 'compensated';
-      } catch (compensationError) {
-        log.warn('compensation failed', { step: STEPS[step], error: (compensationError as Error).message });
-      }
-    }
-    throw ApplicationFailure.nonRetryable(message, progress.error.code, progress.error.details);
+    throw await saga.fail(err, 'MODULE_INSTALL_FAILED');
   }
 }
