@@ -150,6 +150,22 @@ describe('the Module Hub end to end: publish with the npm CLI, install on every 
     expect((await served(secondUrl, 'scaling', 'steady'))?.version).toBe('1.0.0');
   });
 
+  it('rolls every process back when one of them cannot load the new version', async () => {
+    // Loads in the test's process (where the install's checks run) but throws in the api-only one.
+    const picky = `if (process.env.PYFAAS_ROLE === 'api') throw new Error('not on api processes');\n${SCALER('steady')}`;
+    await publish(writePackage({ name: 'pyfaas-scaling-steady', version: '1.2.0', pyfaas: manifest('steady'), index: picky }));
+    const failed = await install('pyfaas-scaling-steady', '1.2.0');
+    expect(failed.status).toBe(400);
+    expect(failed.body.error).toMatchObject({ code: 'MODULE_LOAD_FAILED' });
+    expect(failed.body.error.message).toContain('not on api processes');
+    const installation = await pyfaas.request('GET', `/v1/modules/installations/${failed.body.error.details.installationId}`);
+    expect(installation.body.steps.map((s: any) => s.status)).toEqual(['done', 'compensated', 'failed']);
+    const deadline = Date.now() + 5000;
+    while ((await served(pyfaas.url, 'scaling', 'steady'))?.version !== '1.0.0' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await served(pyfaas.url, 'scaling', 'steady'))?.version).toBe('1.0.0');
+    expect((await served(secondUrl, 'scaling', 'steady'))?.version).toBe('1.0.0');
+  });
+
   describe('refuses every broken package with its code, and the module serving stays', () => {
     const stillServing = async () => {
       expect((await served(pyfaas.url, 'scaling', 'steady'))?.version).toBe('1.0.0');
