@@ -15,13 +15,22 @@ export class InvocationNotFoundError extends NotFoundError {
   override readonly code: string = 'INVOCATION_NOT_FOUND';
 }
 
+/** An invocation the platform could not run (503), with the failure's own code when it has one (e.g. WORKER_ADAPTER_MISSING). */
+export class InvocationPlatformError extends UnavailableError {
+  override readonly code: string;
+  constructor(message: string, type?: string | null) {
+    super(message);
+    this.code = type && /^[A-Z][A-Z0-9_]*$/.test(type) ? type : 'UNAVAILABLE';
+  }
+}
+
 /** A workflow that failed for a platform reason carries the error code as its failure type. */
 export function platformError(err: unknown, invocationId: string): unknown {
   if (err instanceof WorkflowNotFoundError) return new InvocationNotFoundError(`No invocation ${invocationId}.`);
   if (err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure) {
     const { type, message } = err.cause;
     if (type === 'FUNCTION_NOT_FOUND' || type === 'VERSION_NOT_FOUND') return new NotFoundError(message);
-    return new UnavailableError(`Invocation ${invocationId} failed in the platform: ${message}`);
+    return new InvocationPlatformError(`Invocation ${invocationId} failed in the platform: ${message}`, type);
   }
   return err;
 }

@@ -108,6 +108,7 @@ describe('worker adapters: functions whose attempts run elsewhere', () => {
       const invoked = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {});
       // The attempt fails at once, not retried; the invoke workflow reports it as a platform failure.
       expect(invoked.status).toBe(503);
+      expect(invoked.body.error.code).toBe('WORKER_ADAPTER_MISSING');
       expect(invoked.body.error.message).toContain('worker adapter "aws-lambda", which is not installed');
     } finally {
       await install();
