@@ -11,7 +11,7 @@ import { AdaptingPool } from '../modules/worker/adapting-pool';
 import { localPoolWorker, sharedQueuePlacement, warmFirstPlacement, type ExecutionPool, type LocalPoolModuleOptions, type Placement } from '../modules/worker';
 import type { Client } from '@temporalio/client';
 import { fixedScaling, kpaScaling, type ScalingModule } from '../modules/scaling';
-import { Scalers } from '../modules/scaling/scalers';
+import { Scalers, validateScaling } from '../modules/scaling/scalers';
 import { AliasService } from '../modules/meta/aliases';
 import { NodeService } from '../modules/meta/nodes';
 import { ScalingHistory } from '../modules/meta/scaling-history';
@@ -30,6 +30,8 @@ import type { AuthModuleFactory } from '../modules/auth/contract';
 import { hubClientFor, type HubClient } from '../modules/hub';
 import { InstalledModules } from '../modules/hub/installed';
 import { MODULE_POLICY, type ModulePolicy } from '../modules/hub/policy';
+import { PolicyCache } from '../modules/meta/policy-cache';
+import { FUNCTION_POLICY, logLevelApplier, OBSERVABILITY_POLICY, runtimePolicy, scalingPolicy, TRIGGER_POLICY, type TriggerPolicy } from '../modules/meta/policy-kinds';
 
 export class UnknownRuntimeError extends InputError {
   override readonly code: string = 'UNKNOWN_RUNTIME';
@@ -62,6 +64,8 @@ export interface Platform {
   /** Changes made on any process (a token revoked, a policy replaced) reach this one through it. */
   changes: ChangeFeed;
   policies: PolicyService;
+  /** This process's cached reads of the policies, dropped on every change (function, scaling, runtime, trigger, observability). */
+  policyCache: PolicyCache;
   tokens: TokenService;
   audit: AuditService;
   /** The registered auth modules' factories. */
@@ -114,7 +118,21 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
   const aliases = new AliasService(meta, functions, changes);
   const reads = new FunctionReads(functions, aliases, changes);
   const scalingHistory = new ScalingHistory(meta);
-  const policies = new PolicyService(meta, changes).register(MODULE_POLICY);
+  const scalingModules = {
+    module: (id: string) => (registry.has('scaling', id) ? registry.get<ScalingModule>('scaling', id) : undefined),
+    moduleIds: () => registry.ids('scaling'),
+    manifest: (id: string) => registry.find('scaling', id)?.manifest,
+  };
+  const policies = new PolicyService(meta, changes)
+    .register(MODULE_POLICY)
+    .register(FUNCTION_POLICY)
+    .register(scalingPolicy((scaling, field) => validateScaling(scalingModules, scaling, field)))
+    .register(runtimePolicy(() => registry.ids('runtime')))
+    .register(TRIGGER_POLICY)
+    .register(OBSERVABILITY_POLICY);
+  const policyCache = new PolicyCache({ policies, changes, logger });
+  // Every role applies the log level now and within a poll of each change.
+  await policyCache.watch(OBSERVABILITY_POLICY.kind, logLevelApplier(logger));
   return {
     registry,
     runtime,
@@ -130,6 +148,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     aliases,
     changes,
     policies,
+    policyCache,
     dataDir: config.dataDir,
     hub: hubClientFor(config),
     installed: new InstalledModules(meta, changes),
@@ -146,14 +165,12 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     },
     createScalers(client, taskQueue) {
       return new Scalers({
-        client, taskQueue, history: scalingHistory, shards: config.scaling.shards,
-        module: (id) => (registry.has('scaling', id) ? registry.get<ScalingModule>('scaling', id) : undefined),
-        moduleIds: () => registry.ids('scaling'),
+        client, taskQueue, history: scalingHistory, shards: config.scaling.shards, ...scalingModules,
       });
     },
     createTriggers(deps) {
       // Looked up on each use: a trigger kind installed from the hub later works without a restart.
-      return new TriggerService({ store: meta, functions, kinds: registryTriggerKinds(registry, deps), logger });
+      return new TriggerService({ store: meta, functions, kinds: registryTriggerKinds(registry, deps), policy: () => policyCache.get<TriggerPolicy>(TRIGGER_POLICY.kind), logger });
     },
   };
 }

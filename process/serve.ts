@@ -152,7 +152,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     let served: RouteSpec[] | undefined;
     if (hasApi) {
       const gate = new AuthGate({
-        module: platform.authModule, moduleIds: () => platform.registry.ids('auth'),
+        module: platform.authModule, moduleIds: () => platform.registry.ids('auth'), manifest: (id) => platform.registry.find('auth', id)?.manifest,
         policies: platform.policies, changes: platform.changes, store: platform.meta, logger,
       });
       platform.policies.register({ ...AUTH_POLICY, check: (policy) => gate.check(policy) });
@@ -175,7 +175,10 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const { aliases } = platform;
       const syncTurns = hasWorker ? new SyncTurns({ inFlight: config.worker.workflowTaskSlots, queueLimit: config.api.syncQueueLimit }) : undefined;
       const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns });
-      const deployer = new Deployer({ client, taskQueue, functions, artifacts, runtime, scalers, logger, validateExecutor: (setting) => validateExecutor(platform.registry, setting) });
+      const deployer = new Deployer({
+        client, taskQueue, functions, artifacts, runtime, scalers, logger, policies: platform.policyCache,
+        validateExecutor: (setting) => validateExecutor(platform.registry, setting),
+      });
       const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });
       const routes = apiRoutes({
         readiness, functions, deployer, scalers, invoker, aliases, triggers, logger, bodyLimitBytes, labelsOf: guard.labelsOf,

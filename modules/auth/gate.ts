@@ -4,6 +4,8 @@ import type { Logger } from '../../common/logger';
 import type { PolicyService } from '../meta/policies';
 import type { ChangeFeed } from '../meta/revisions';
 import type { MetaStore } from '../meta/store';
+import { validateModuleConfig } from '../config-schema';
+import type { ModuleManifest } from '../model';
 import { bearerCredential, type AuthModule, type AuthModuleFactory, type Principal } from './contract';
 import { RateLimitedError } from './errors';
 import { AUTH_POLICY, type AuthPolicy } from './policy';
@@ -33,6 +35,8 @@ export interface AuthGateDeps {
   /** The registered auth modules' factories, by id. */
   module(id: string): AuthModuleFactory | undefined;
   moduleIds(): string[];
+  /** The auth module's manifest: its configSchema checks a policy's options after the module accepted them. */
+  manifest?(id: string): ModuleManifest | undefined;
   policies: PolicyService;
   changes: ChangeFeed;
   store: MetaStore;
@@ -101,10 +105,15 @@ export class AuthGate {
     }
   }
 
-  /** Checks a policy before it is stored: the module exists and accepts its options (InputError otherwise). */
+  /**
+   * Checks a policy before it is stored: the module exists and accepts its options, then its
+   * manifest's configSchema accepts them too (InputError under `options` otherwise).
+   */
   check(policy: AuthPolicy): void {
     const built = this.build(policy.module, policy.options);
     void built.close?.();
+    const manifest = this.deps.manifest?.(policy.module);
+    if (manifest) validateModuleConfig(manifest, policy.options, 'options');
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,21 @@ import { parseCreateFunction, parseUpdateFunction, type UpdateFunctionInput } fr
 import type { FunctionService } from './functions';
 import type { Scalers } from '../scaling/scalers';
 import type { ExecutorSetting } from '../worker/adapter';
+import {
+  checkFunctionLimits, checkRuntimeEnabled, checkScalingAllowed, functionPolicySchema, runtimePolicySchema, scalingPolicySchema,
+  withFunctionDefaults, withScalingDefault, type FunctionPolicy, type RuntimePolicy, type ScalingPolicyDocument,
+} from './policy-kinds';
+
+/** The platform policies a create or update obeys; the process's PolicyCache (modules/meta/policy-cache.ts) is one. */
+export interface DeployPolicies {
+  get<T>(kind: 'function' | 'scaling' | 'runtime'): Promise<T>;
+}
+
+interface InForce {
+  fn: FunctionPolicy;
+  scaling: ScalingPolicyDocument;
+  runtime: RuntimePolicy;
+}
 
 /** Deployment errors the caller caused keep their step's code and answer 400. */
 const INPUT_CODES = new Set(['SYNTAX_ERROR', 'DEPENDENCY_INSTALL_FAILED', 'HANDLER_LOAD_FAILED', 'INVALID_INPUT', 'LIMIT_EXCEEDED']);
@@ -43,6 +58,8 @@ export interface DeployerDeps {
   scalers: Scalers;
   /** Throws UnknownWorkerAdapterError or the adapter's InputError (modules/worker/adapting-pool.ts `validateExecutor`). */
   validateExecutor?: (setting: ExecutorSetting) => void;
+  /** The function, scaling and runtime policies (absent: their defaults, as if never set). */
+  policies?: DeployPolicies;
   logger: Logger;
 }
 
@@ -58,11 +75,20 @@ export interface Deployed {
 export class Deployer {
   constructor(private readonly deps: DeployerDeps) {}
 
+  /**
+   * Fields the request leaves out take the function and scaling policies' defaults. Throws
+   * InputError for a bad request, PolicyViolationError (POLICY_VIOLATION) for one over a
+   * policy's limit, RuntimeDisabledError for a runtime the runtime policy does not enable.
+   */
   async create(body: unknown, wait: boolean): Promise<Deployed> {
-    const input = parseCreateFunction(body);
+    const policy = await this.inForce();
+    const input = parseCreateFunction(withScalingDefault(withFunctionDefaults(body, policy.fn), policy.scaling));
+    checkFunctionLimits(input, policy.fn);
+    checkScalingAllowed(input.scaling, policy.scaling);
     this.deps.scalers.validate(input.scaling);
     if (input.executor) this.deps.validateExecutor?.(input.executor);
     const runtime = this.deps.runtime(input.runtime);
+    checkRuntimeEnabled(input.runtime, policy.runtime);
     const handler = runtime.parseHandler(input.handler);
     const stagingId = randomUUID();
     const { codeHash } = await this.deps.artifacts.materialise(stagingId, input.code, handler.file);
@@ -84,15 +110,23 @@ export class Deployer {
     }
   }
 
-  /** `activate` false: a new version is built and ready but not made active (a rollout shifts traffic to it). */
+  /**
+   * `activate` false: a new version is built and ready but not made active (a rollout shifts
+   * traffic to it). The policies' limits apply to the fields the patch sets (a function over a
+   * lowered limit keeps its setting until a patch changes it); throws as `create` does.
+   */
   async update(name: string, body: unknown, wait: boolean, activate = true): Promise<Deployed> {
     const { code, ...patch }: UpdateFunctionInput = parseUpdateFunction(body);
+    const policy = await this.inForce();
+    checkFunctionLimits(patch, policy.fn);
+    if (patch.scaling) checkScalingAllowed(patch.scaling, policy.scaling);
     if (patch.scaling) this.deps.scalers.validate(patch.scaling);
     if (patch.executor) this.deps.validateExecutor?.(patch.executor);
     const current = await this.deps.functions.get(name);
     let staged: { stagingId: string; codeHash: string } | undefined;
     if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {
       const runtime = this.deps.runtime(patch.runtime ?? current.runtime);
+      if (patch.runtime !== undefined) checkRuntimeEnabled(patch.runtime, policy.runtime);
       const handler = runtime.parseHandler(patch.handler ?? current.handler);
       if (code !== undefined) {
         const stagingId = randomUUID();
@@ -159,6 +193,16 @@ export class Deployer {
       }
       throw err;
     }
+  }
+
+  /** The policies in force on this process (their defaults without a cache). */
+  private async inForce(): Promise<InForce> {
+    const policies = this.deps.policies;
+    if (!policies) return { fn: functionPolicySchema.parse({}), scaling: scalingPolicySchema.parse({}), runtime: runtimePolicySchema.parse({}) };
+    const [fn, scaling, runtime] = await Promise.all([
+      policies.get<FunctionPolicy>('function'), policies.get<ScalingPolicyDocument>('scaling'), policies.get<RuntimePolicy>('runtime'),
+    ]);
+    return { fn, scaling, runtime };
   }
 
   /** Stages the stored code of an existing version again, for a rebuild with new config. */

@@ -3,6 +3,8 @@ import { InputError } from '../../common/errors';
 import { visibilityLiteral } from '../../common/visibility-query';
 import type { ScalerStatus, ScalingPolicy } from '../../contracts/scaling';
 import type { ScalingHistory } from '../meta/scaling-history';
+import { validateModuleConfig } from '../config-schema';
+import type { ModuleManifest } from '../model';
 import type { ScalingModule } from './contract';
 
 export class UnknownScalingModuleError extends InputError {
@@ -34,6 +36,8 @@ export interface ScalersDeps {
   /** The registered scaling module, or undefined. */
   module: (id: string) => ScalingModule | undefined;
   moduleIds: () => string[];
+  /** The module's manifest (its configSchema is a second check of the params); absent: the parser alone judges. */
+  manifest?: (id: string) => ModuleManifest | undefined;
   /** Where sleeping functions' last decisions are kept. */
   history: ScalingHistory;
   /**
@@ -44,17 +48,27 @@ export interface ScalersDeps {
   shards?: number;
 }
 
+/** `Scalers.validate` without a Temporal client (the scaling policy's check at PUT time). */
+export function validateScaling(deps: Pick<ScalersDeps, 'module' | 'moduleIds' | 'manifest'>, policy: ScalingPolicy, field = 'scaling.params'): void {
+  const scaling = deps.module(policy.module);
+  if (!scaling) throw new UnknownScalingModuleError(`Unknown scaling module ${JSON.stringify(policy.module)}; available: ${deps.moduleIds().join(', ')}.`);
+  scaling.parseParams(policy.params);
+  const manifest = deps.manifest?.(policy.module);
+  if (manifest) validateModuleConfig(manifest, policy.params, field);
+}
+
 /** Wakes, steers and forgets functions in their scaler shard workflows, and reads their decisions. */
 export class Scalers {
   private readonly lastWake = new Map<string, number>();
 
   constructor(private readonly deps: ScalersDeps) {}
 
-  /** Throws UnknownScalingModuleError, or the module's InputError for bad params. */
-  validate(policy: ScalingPolicy): void {
-    const scaling = this.deps.module(policy.module);
-    if (!scaling) throw new UnknownScalingModuleError(`Unknown scaling module ${JSON.stringify(policy.module)}; available: ${this.deps.moduleIds().join(', ')}.`);
-    scaling.parseParams(policy.params);
+  /**
+   * Throws UnknownScalingModuleError, or InputError for bad params: first the module's own
+   * parser (its messages are the better ones), then its manifest's configSchema, under `field`.
+   */
+  validate(policy: ScalingPolicy, field = 'scaling.params'): void {
+    validateScaling(this.deps, policy, field);
   }
 
   /** Hands the function's shard the policy: the function wakes and is decided with it at once. */

@@ -9,6 +9,9 @@ import { FUNCTION_NAME } from '../meta/function-input';
 import type { FunctionService } from '../meta/functions';
 import type { MetaStore } from '../meta/store';
 import type { ModuleRegistry } from '../registry';
+import type { ModuleManifest } from '../model';
+import { validateModuleConfig } from '../config-schema';
+import { checkTriggerCount, checkTriggerKindAllowed, type TriggerPolicy } from '../meta/policy-kinds';
 import type { Trigger, TriggerKind, TriggerKindDeps, TriggerKindFactory } from './contract';
 
 export class TriggerNotFoundError extends NotFoundError {
@@ -76,6 +79,8 @@ export interface TriggerKinds {
   names(): string[];
   /** The JSON Schema the kind's module declares for a trigger's config (its `writeOnly` fields are never shown). */
   configSchema?(name: string): Record<string, unknown> | undefined;
+  /** The kind's module manifest: its configSchema checks a config after the kind's parser accepted it. */
+  manifest?(name: string): ModuleManifest | undefined;
 }
 
 /** A fixed set of kinds (tests, tools). */
@@ -107,6 +112,7 @@ export function registryTriggerKinds(registry: ModuleRegistry, deps: TriggerKind
     },
     names: () => registry.ids('trigger'),
     configSchema: (name) => registry.find('trigger', name)?.manifest.configSchema,
+    manifest: (name) => registry.find('trigger', name)?.manifest,
   };
 }
 
@@ -115,6 +121,8 @@ export interface TriggerServiceDeps {
   functions: FunctionService;
   /** A fixed list, or a source asked on every use (the registry: `registryTriggerKinds`). */
   kinds: TriggerKind[] | TriggerKinds;
+  /** The trigger policy in force (allowed kinds, triggers per function); absent: no limits. */
+  policy?: () => Promise<TriggerPolicy>;
   logger: Logger;
 }
 
@@ -159,17 +167,26 @@ export class TriggerService {
     return { ...trigger, config: config as Config };
   }
 
-  /** Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. */
+  /**
+   * Creates a trigger; `apiKey` is returned once, for kinds that ask callers for one. Throws
+   * InputError for a bad request or config, PolicyViolationError (400) for a kind the trigger
+   * policy does not allow, PolicyLimitReachedError (409) when the function has as many
+   * triggers as the policy allows.
+   */
   async create(body: unknown): Promise<{ trigger: Trigger; apiKey?: string }> {
     const input = parseInput(createTriggerSchema, body, 'trigger');
+    const policy = (await this.deps.policy?.()) ?? {};
+    checkTriggerKindAllowed(input.kind, policy);
     const kind = this.kind(input.kind);
     const config = kind.parseConfig(input.config);
+    this.checkConfigSchema(input.kind, input.config);
     await this.requireFunction(input.function);
     const apiKey = kind.needsApiKey?.(config) ? newApiKey() : undefined;
     let applied: Trigger | undefined;
     try {
       const trigger = await this.deps.store.em().transactional(async (em) => {
         if (await em.count(TriggerSchema, { name: input.name })) throw new ConflictError(`A trigger named ${JSON.stringify(input.name)} already exists.`);
+        checkTriggerCount(input.function, await em.count(TriggerSchema, { functionName: input.function }), policy);
         const now = new Date();
         const record = em.create(TriggerSchema, {
           id: randomUUID(), name: input.name, kind: input.kind, functionName: input.function, config, paused: input.paused,
@@ -240,6 +257,10 @@ export class TriggerService {
       const kind = this.kind(record.kind);
       const previous = this.parsed(record);
       const config = patch.config === undefined ? previous.config : kind.parseConfig(patch.config);
+      if (patch.config !== undefined) this.checkConfigSchema(record.kind, patch.config);
+      if (patch.function && patch.function !== record.functionName) {
+        checkTriggerCount(patch.function, await em.count(TriggerSchema, { functionName: patch.function }), (await this.deps.policy?.()) ?? {});
+      }
       if (kind.needsApiKey?.(config) && !record.apiKeyHash) {
         throw new InputError(`Trigger ${JSON.stringify(name)} was made without an API key; delete and create it again to require one.`);
       }
@@ -323,6 +344,12 @@ export class TriggerService {
       this.deps.logger.warn({ kind: name, error: (err as Error).message }, 'trigger kind unavailable');
       return undefined;
     }
+  }
+
+  /** After the kind's parser accepted `config`: its module's configSchema, a second guard (InputError under `config`). */
+  private checkConfigSchema(kind: string, config: unknown): void {
+    const manifest = this.kinds.manifest?.(kind);
+    if (manifest) validateModuleConfig(manifest, config, 'config');
   }
 
   private kind(name: string): TriggerKind {

@@ -1,6 +1,7 @@
 import { InputError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { ModuleRegistry } from '../registry';
+import { validateModuleConfig } from '../config-schema';
 import { isWorkerAdapter, type ExecutorSetting, type WorkerAdapter } from './adapter';
 import type { ExecutionPool, FunctionVersionSpec, InvocationOutcome, InvocationRequest, InvocationStatus, PoolStats } from './contract';
 
@@ -35,6 +36,9 @@ export function validateExecutor(registry: ModuleRegistry, setting: ExecutorSett
     throw new UnknownWorkerAdapterError(`Unknown worker adapter ${JSON.stringify(setting.module)}; installed: ${adapters.join(', ') || 'none'}.`);
   }
   adapter.parseOptions(setting.options);
+  // After the adapter's parser (its messages are the better ones): the manifest's configSchema is a second guard.
+  const manifest = registry.find('worker', setting.module)?.manifest;
+  if (manifest) validateModuleConfig(manifest, setting.options, 'executor.options');
 }
 
 const STATUSES = new Set<InvocationStatus>(['succeeded', 'failed', 'timed_out', 'crashed']);

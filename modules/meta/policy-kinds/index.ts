@@ -1,0 +1,6 @@
+export { PolicyViolationError, PolicyLimitReachedError, RuntimeDisabledError, type ViolationDetails } from './errors';
+export { FUNCTION_POLICY, functionPolicySchema, withFunctionDefaults, checkFunctionLimits, type FunctionPolicy } from './function';
+export { scalingPolicy, scalingPolicySchema, checkScalingAllowed, withScalingDefault, type ScalingPolicyDocument } from './scaling';
+export { runtimePolicy, runtimePolicySchema, checkRuntimeEnabled, type RuntimePolicy } from './runtime';
+export { TRIGGER_POLICY, triggerPolicySchema, checkTriggerKindAllowed, checkTriggerCount, type TriggerPolicy } from './trigger';
+export { OBSERVABILITY_POLICY, observabilityPolicySchema, logLevelApplier, LOG_LEVELS, type ObservabilityPolicy } from './observability';
