@@ -27,7 +27,8 @@ export function findWorkerAdapter(registry: ModuleRegistry, id: string): WorkerA
 
 /**
  * Checks a function's `executor` at create/update. Throws UnknownWorkerAdapterError naming the
- * adapters there are, or the adapter's own InputError for bad options.
+ * adapters there are, the adapter's own InputError for bad options, then the InputError of its
+ * manifest's configSchema (under `executor.options`).
  */
 export function validateExecutor(registry: ModuleRegistry, setting: ExecutorSetting): void {
   const adapter = findWorkerAdapter(registry, setting.module);
