@@ -27,7 +27,9 @@ export interface ModuleManifest {
   /**
    * The JSON Schema of the module's configuration: what a function, trigger or policy gives it
    * (a scaling module's params, a worker adapter's options, a trigger's config, an auth
-   * module's options). The platform validates against it before the module's own parser runs.
+   * module's options). The platform checks a value against it after the module's own parser
+   * accepted it (the module's messages are the clearer ones; the schema is the second guard and
+   * what GET /v1/modules shows).
    */
   configSchema?: Record<string, unknown>;
 }
