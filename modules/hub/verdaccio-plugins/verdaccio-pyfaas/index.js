@@ -128,7 +128,8 @@ class PyFaaSAuthPlugin {
  */
 function decide(user, pkg, action, allowed, needsPublish, cb, needsToken) {
   const groups = user.groups ?? [];
-  const inRule = allowed.some((group) => groups.includes(group) || group === user.name);
+  // Groups only: a user name (a token's name, chosen by whoever made it) must never match a rule.
+  const inRule = allowed.some((group) => groups.includes(group));
   const permitted = !needsPublish || groups.includes(PUBLISH_GROUP);
   if (inRule && permitted) return cb(null, true);
   if (!user.name) return cb(httpError(401, `${needsToken}.`));
