@@ -22,6 +22,8 @@ export interface CheckedModule {
 export type InstallStepName = 'fetch' | 'verify' | 'load' | 'record' | 'everywhere';
 
 export interface InstallProgress {
+  package: string;
+  version: string;
   status: 'running' | 'succeeded' | 'failed';
   steps: Array<{ name: string; status: 'pending' | 'running' | 'done' | 'failed' | 'compensated'; error?: string }>;
   module?: CheckedModule;

@@ -31,7 +31,7 @@ const DEFAULT_EVERYWHERE_TIMEOUT_MS = 60_000;
  * previous module; the failure is rethrown with its code.
  */
 export async function installModule(input: InstallModuleInput): Promise<InstallProgress> {
-  const progress: InstallProgress = { status: 'running', steps: STEPS.map((name) => ({ name, status: 'pending' })) };
+  const progress: InstallProgress = { package: input.package, version: input.version, status: 'running', steps: STEPS.map((name) => ({ name, status: 'pending' })) };
   setHandler(installProgressQuery, () => progress);
   const saga = new Saga(progress);
   try {

@@ -25,7 +25,7 @@ export const moduleListSchema = z.object({ items: z.array(moduleViewSchema) }).d
 
 export const installationSchema = z
   .object({
-    installationId: z.string().describe('The installModule workflow id'),
+    installationId: z.string().describe('The installModule workflow id, install-module-<package>: one install per package at a time (409 MODULE_INSTALL_RUNNING); reading it shows the latest'),
     package: z.string(),
     version: z.string(),
     status: z.enum(['running', 'succeeded', 'failed']),

@@ -6,7 +6,8 @@ import type { ModuleKind } from '../model';
 /**
  * Who uses module `kind/id` now, as `function:<name>`, `trigger:<name>` or `policy:<kind>`:
  * a function's runtime, scaling module or executor (worker adapter), a trigger's kind, the
- * auth policy's module. Uninstalling refuses while this is not empty.
+ * auth policy's module, the scaling policy's default module. Uninstalling refuses while this
+ * is not empty.
  */
 export async function moduleUsers(store: MetaStore, kind: ModuleKind, id: string): Promise<string[]> {
   const em = store.em();
@@ -24,6 +25,11 @@ export async function moduleUsers(store: MetaStore, kind: ModuleKind, id: string
   if (kind === 'auth') {
     const policy = await em.findOne(PolicySchema, { kind: 'auth' });
     if ((policy?.value as { module?: string } | undefined)?.module === id) users.push('policy:auth');
+  }
+  if (kind === 'scaling') {
+    // The scaling policy's default: what a function created without `scaling` gets.
+    const policy = await em.findOne(PolicySchema, { kind: 'scaling' });
+    if ((policy?.value as { default?: { module?: string } } | undefined)?.default?.module === id) users.push('policy:scaling');
   }
   return users;
 }

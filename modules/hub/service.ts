@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import semver from 'semver';
-import { InputError, NotFoundError, PyFaaSError } from '../../common/errors';
+import { ConflictError, InputError, NotFoundError, PyFaaSError } from '../../common/errors';
 import type { InstallModuleInput, InstallProgress } from '../../contracts/modules';
 import * as moduleErrors from '../errors';
 import type { MetaStore } from '../meta/store';
@@ -60,8 +59,11 @@ export interface ModuleView {
 
 export interface InstallationView extends InstallProgress {
   installationId: string;
-  package: string;
-  version: string;
+}
+
+/** Another install of the same package is still running: one at a time per package. */
+export class ModuleInstallRunningError extends ConflictError {
+  override readonly code: string = 'MODULE_INSTALL_RUNNING';
 }
 
 const PACKAGE = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]{0,213}$/;
@@ -98,9 +100,16 @@ export class ModuleService {
   async install(body: { package: string; version: string }, requestedBy: string, wait: boolean): Promise<InstallationView> {
     if (!PACKAGE.test(body.package)) throw new InputError(`${JSON.stringify(body.package)} is not an npm package name.`, { issues: [{ path: 'package', message: 'must be an npm package name' }] });
     if (!semver.valid(body.version)) throw new InputError(`${JSON.stringify(body.version)} is not an exact version; install names one version (an upgrade or a rollback is an install of that version).`, { issues: [{ path: 'version', message: 'must be an exact semantic version' }] });
-    const installationId = `install-module-${body.package.replace('/', '+')}-${body.version}-${randomUUID().slice(0, 8)}`;
+    // One install per package at a time (the workflow id is the package's): two versions racing would each wait for the other.
+    const installationId = `install-module-${body.package.replace('/', '+')}`;
     const input: InstallModuleInput = { package: body.package, version: body.version, requestedBy };
-    const handle = await this.deps.client.workflow.start('installModule', { taskQueue: this.deps.taskQueue, workflowId: installationId, args: [input] });
+    let handle;
+    try {
+      handle = await this.deps.client.workflow.start('installModule', { taskQueue: this.deps.taskQueue, workflowId: installationId, args: [input] });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ModuleInstallRunningError(`An install of ${body.package} is running (${installationId}); wait for it to end.`, { installationId });
+      throw err;
+    }
     const base = { installationId, package: body.package, version: body.version };
     if (!wait) return { ...base, status: 'running', steps: [] };
     try {
@@ -113,13 +122,12 @@ export class ModuleService {
     }
   }
 
-  /** An install's progress or outcome; throws InstallationNotFoundError. */
+  /** The package's latest install: its progress or outcome; throws InstallationNotFoundError. */
   async installation(installationId: string): Promise<InstallationView> {
-    const match = /^install-module-(.+)-(\d+\.\d+\.\d+[^-]*(?:-[^-]+)*)-[0-9a-f]{8}$/.exec(installationId);
-    if (!match) throw new InstallationNotFoundError(`No installation ${installationId}.`);
+    if (!/^install-module-.+$/.test(installationId)) throw new InstallationNotFoundError(`No installation ${installationId}.`);
     try {
       const progress = await this.deps.client.workflow.getHandle(installationId).query<InstallProgress>('installProgress');
-      return { installationId, package: match[1].replace('+', '/'), version: match[2], ...progress };
+      return { installationId, ...progress };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new InstallationNotFoundError(`No installation ${installationId}.`);
       throw err;

@@ -128,6 +128,10 @@ describe('the Module Hub end to end: publish with the npm CLI, install on every 
     expect(inUse.status).toBe(409);
     expect(inUse.body.error).toMatchObject({ code: 'MODULE_IN_USE', details: { users: [`function:${name}`] } });
     expect((await pyfaas.request('PATCH', `/v1/functions/${name}`, { scaling: { module: 'kpa', params: {} } })).status).toBe(200);
+    // The scaling policy's default uses it too.
+    expect((await pyfaas.request('PUT', '/v1/policies/scaling', { default: { module: 'rate', params: { targetRatePerInstance: 5 } } })).status).toBe(200);
+    expect((await pyfaas.request('DELETE', '/v1/modules/scaling/rate')).body.error).toMatchObject({ code: 'MODULE_IN_USE', details: { users: ['policy:scaling'] } });
+    expect((await pyfaas.request('PUT', '/v1/policies/scaling', {})).status).toBe(200);
     const builtIn = await pyfaas.request('DELETE', '/v1/modules/scaling/kpa');
     expect(builtIn.body.error.code).toBe('MODULE_BUILT_IN');
     expect((await pyfaas.request('DELETE', '/v1/modules/scaling/rate')).status).toBe(200);
@@ -148,6 +152,19 @@ describe('the Module Hub end to end: publish with the npm CLI, install on every 
     expect(rolledBack.body).toMatchObject({ status: 'succeeded', previousVersion: '1.1.0' });
     expect((await served(pyfaas.url, 'scaling', 'steady'))?.version).toBe('1.0.0');
     expect((await served(secondUrl, 'scaling', 'steady'))?.version).toBe('1.0.0');
+    // One install per package at a time: a second while the first runs is refused, not raced.
+    const background = await pyfaas.request('POST', '/v1/modules?wait=false', { package: 'pyfaas-scaling-steady', version: '1.1.0' });
+    expect(background.status).toBe(202);
+    const racing = await install('pyfaas-scaling-steady', '1.0.0');
+    expect(racing.body.error).toMatchObject({ code: 'MODULE_INSTALL_RUNNING' });
+    const deadline = Date.now() + 20_000;
+    let latest: any;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      latest = (await pyfaas.request('GET', `/v1/modules/installations/${background.body.installationId}`)).body;
+    } while (latest.status === 'running' && Date.now() < deadline);
+    expect(latest).toMatchObject({ status: 'succeeded', package: 'pyfaas-scaling-steady', version: '1.1.0' });
+    expect((await install('pyfaas-scaling-steady', '1.0.0')).status).toBe(201);
   });
 
   it('rolls every process back when one of them cannot load the new version', async () => {
