@@ -31,7 +31,7 @@ import { hubClientFor, type HubClient } from '../modules/hub';
 import { InstalledModules } from '../modules/hub/installed';
 import { MODULE_POLICY, type ModulePolicy } from '../modules/hub/policy';
 import { PolicyCache } from '../modules/meta/policy-cache';
-import { FUNCTION_POLICY, logLevelApplier, OBSERVABILITY_POLICY, runtimePolicy, scalingPolicy, TRIGGER_POLICY, type TriggerPolicy } from '../modules/meta/policy-kinds';
+import { FUNCTION_POLICY, type FunctionPolicy, logLevelApplier, OBSERVABILITY_POLICY, runtimePolicy, scalingPolicy, TRIGGER_POLICY, type TriggerPolicy } from '../modules/meta/policy-kinds';
 
 export class UnknownRuntimeError extends InputError {
   override readonly code: string = 'UNKNOWN_RUNTIME';
@@ -161,7 +161,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
       const build = registry.get<(options: LocalPoolModuleOptions) => ExecutionPool>('worker', 'local-pool');
       const local = build({ runtimes: (id) => (registry.has('runtime', id) ? runtime(id) : undefined), idleTimeoutMs: config.pool.idleTimeoutMs });
       // Versions whose executor names a worker adapter run there; the rest in the local pool.
-      return new AdaptingPool(local, registry, logger);
+      return new AdaptingPool(local, registry, logger, async () => (await policyCache.get<FunctionPolicy>('function')).limits.executorEndpoints);
     },
     createScalers(client, taskQueue) {
       return new Scalers({

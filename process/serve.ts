@@ -177,7 +177,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns });
       const deployer = new Deployer({
         client, taskQueue, functions, artifacts, runtime, scalers, logger, policies: platform.policyCache,
-        validateExecutor: (setting) => validateExecutor(platform.registry, setting),
+        validateExecutor: (setting, allowed) => validateExecutor(platform.registry, setting, allowed),
       });
       const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });
       const routes = apiRoutes({

@@ -147,7 +147,7 @@ function create(context) {
     return outcome('failed', { type: `Lambda.${errorType}`, message: `Lambda refused the invocation (HTTP ${status}): ${message}` }, undefined, tail);
   }
 
-  return { id: 'aws-lambda', parseOptions, run };
+  return { id: 'aws-lambda', parseOptions, run, endpoints: (/** @type {any} */ options) => [options.endpoint] };
 }
 
 /** @param {unknown} value @returns {value is { errorType: string, errorMessage: string, stackTrace?: unknown }} */

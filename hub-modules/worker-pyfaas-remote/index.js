@@ -119,7 +119,7 @@ function create(context) {
     return outcome('failed', { type: `PyFaaSRemote.${code}`, message: `The remote PyFaaS ${where} refused the invocation (HTTP ${status}): ${message}` });
   }
 
-  return { id: 'pyfaas-remote', parseOptions, run };
+  return { id: 'pyfaas-remote', parseOptions, run, endpoints: (/** @type {any} */ options) => [options.url] };
 }
 
 /**

@@ -57,7 +57,7 @@ export interface DeployerDeps {
   runtime: (id: string) => RuntimeModule;
   scalers: Scalers;
   /** Throws UnknownWorkerAdapterError or the adapter's InputError (modules/worker/adapting-pool.ts `validateExecutor`). */
-  validateExecutor?: (setting: ExecutorSetting) => void;
+  validateExecutor?: (setting: ExecutorSetting, allowedEndpoints: readonly string[] | null) => void;
   /** The function, scaling and runtime policies (absent: their defaults, as if never set). */
   policies?: DeployPolicies;
   logger: Logger;
@@ -86,7 +86,7 @@ export class Deployer {
     checkFunctionLimits(input, policy.fn);
     checkScalingAllowed(input.scaling, policy.scaling);
     this.deps.scalers.validate(input.scaling);
-    if (input.executor) this.deps.validateExecutor?.(input.executor);
+    if (input.executor) this.deps.validateExecutor?.(input.executor, policy.fn.limits.executorEndpoints);
     const runtime = this.deps.runtime(input.runtime);
     checkRuntimeEnabled(input.runtime, policy.runtime);
     const handler = runtime.parseHandler(input.handler);
@@ -121,7 +121,7 @@ export class Deployer {
     checkFunctionLimits(patch, policy.fn);
     if (patch.scaling) checkScalingAllowed(patch.scaling, policy.scaling);
     if (patch.scaling) this.deps.scalers.validate(patch.scaling);
-    if (patch.executor) this.deps.validateExecutor?.(patch.executor);
+    if (patch.executor) this.deps.validateExecutor?.(patch.executor, policy.fn.limits.executorEndpoints);
     const current = await this.deps.functions.get(name);
     let staged: { stagingId: string; codeHash: string } | undefined;
     if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {

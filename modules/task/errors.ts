@@ -18,9 +18,12 @@ export class InvocationNotFoundError extends NotFoundError {
 /** An invocation the platform could not run (503), with the failure's own code when it has one (e.g. WORKER_ADAPTER_MISSING). */
 export class InvocationPlatformError extends UnavailableError {
   override readonly code: string;
+  override readonly status: number;
   constructor(message: string, type?: string | null) {
     super(message);
     this.code = type && /^[A-Z][A-Z0-9_]*$/.test(type) ? type : 'UNAVAILABLE';
+    // A policy refusing the attempt (an executor endpoint no longer allowed) is not the platform being away.
+    this.status = this.code === 'POLICY_VIOLATION' ? 403 : 503;
   }
 }
 

@@ -20,6 +20,13 @@ export interface WorkerAdapter<Options = Record<string, unknown>> {
    * Honours `signal` (the activity was cancelled) and `spec.timeoutMs`.
    */
   run(spec: FunctionVersionSpec, request: InvocationRequest, options: Options, signal?: AbortSignal): Promise<InvocationOutcome>;
+  /**
+   * The URLs `run` will call for these options. The platform checks their origins against the
+   * function policy's `limits.executorEndpoints` (when set) at create, update and every attempt:
+   * the adapter runs inside the platform, so whoever may create functions must not be able to
+   * aim it at the platform's own services. An adapter without it is refused once a list is set.
+   */
+  endpoints?(options: Options): string[];
 }
 
 /** A function's `executor`: which worker adapter runs its attempts, and with what options. Absent: the local pool. */

@@ -3,6 +3,7 @@ import type { Logger } from '../../common/logger';
 import type { ModuleRegistry } from '../registry';
 import { validateModuleConfig } from '../config-schema';
 import { isWorkerAdapter, type ExecutorSetting, type WorkerAdapter } from './adapter';
+import { PolicyViolationError } from '../meta/policy-kinds/errors';
 import type { ExecutionPool, FunctionVersionSpec, InvocationOutcome, InvocationRequest, InvocationStatus, PoolStats } from './contract';
 
 /** A function names a worker adapter that is not registered here (or a module that is not one). */
@@ -30,16 +31,41 @@ export function findWorkerAdapter(registry: ModuleRegistry, id: string): WorkerA
  * adapters there are, the adapter's own InputError for bad options, then the InputError of its
  * manifest's configSchema (under `executor.options`).
  */
-export function validateExecutor(registry: ModuleRegistry, setting: ExecutorSetting): void {
+export function validateExecutor(registry: ModuleRegistry, setting: ExecutorSetting, allowedEndpoints: readonly string[] | null = null): void {
   const adapter = findWorkerAdapter(registry, setting.module);
   if (!adapter) {
     const adapters = registry.ids('worker').filter((id) => findWorkerAdapter(registry, id));
     throw new UnknownWorkerAdapterError(`Unknown worker adapter ${JSON.stringify(setting.module)}; installed: ${adapters.join(', ') || 'none'}.`);
   }
-  adapter.parseOptions(setting.options);
+  const options = adapter.parseOptions(setting.options);
+  checkExecutorEndpoints(adapter, options, allowedEndpoints);
   // After the adapter's parser (its messages are the better ones): the manifest's configSchema is a second guard.
   const manifest = registry.find('worker', setting.module)?.manifest;
   if (manifest) validateModuleConfig(manifest, setting.options, 'executor.options');
+}
+
+/**
+ * Throws PolicyViolationError (400) when the function policy lists the origins adapters may
+ * call (`limits.executorEndpoints`) and one the adapter would call for these options is not
+ * on it, or the adapter cannot say which it calls. null: any origin.
+ */
+export function checkExecutorEndpoints(adapter: WorkerAdapter, options: Record<string, unknown>, allowed: readonly string[] | null): void {
+  if (allowed === null) return;
+  const policy = 'function.limits.executorEndpoints';
+  if (typeof adapter.endpoints !== 'function') {
+    throw new PolicyViolationError(`Worker adapter ${JSON.stringify(adapter.id)} does not say which endpoints it calls, and the function policy limits them.`, { field: 'executor', policy, limit: allowed });
+  }
+  for (const endpoint of adapter.endpoints(options)) {
+    let origin: string | undefined;
+    try {
+      origin = new URL(endpoint).origin;
+    } catch {
+      origin = undefined;
+    }
+    if (!origin || !allowed.includes(origin)) {
+      throw new PolicyViolationError(`executor: ${JSON.stringify(endpoint)} is not an endpoint the function policy allows (${policy}: ${allowed.join(', ') || 'none'}).`, { field: 'executor.options', policy, limit: allowed, value: endpoint });
+    }
+  }
 }
 
 const STATUSES = new Set<InvocationStatus>(['succeeded', 'failed', 'timed_out', 'crashed']);
@@ -56,6 +82,8 @@ export class AdaptingPool implements ExecutionPool {
     private readonly local: ExecutionPool,
     private readonly registry: ModuleRegistry,
     private readonly logger: Logger,
+    /** The function policy's `limits.executorEndpoints`, checked again on every attempt (it may have changed since the version was made). */
+    private readonly allowedEndpoints: () => Promise<readonly string[] | null> = async () => null,
   ) {}
 
   invoke(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome> {
@@ -99,6 +127,7 @@ export class AdaptingPool implements ExecutionPool {
       );
     }
     const options = adapter.parseOptions(executor.options);
+    checkExecutorEndpoints(adapter, options, await this.allowedEndpoints());
     const started = Date.now();
     const outcome = await adapter.run(spec, request, options, signal);
     this.logger.debug({ invocationId: request.invocationId, adapter: adapter.id, status: outcome?.status }, 'adapted attempt done');

@@ -100,6 +100,26 @@ describe('worker adapters: functions whose attempts run elsewhere', () => {
     expect(JSON.stringify((await pyfaas.request('GET', `/v1/functions/${name}/versions`)).body)).not.toContain('very-secret-key-value');
   });
 
+  it('keeps adapters to the endpoints the function policy lists, at create and on every attempt', async () => {
+    const name = functionName('fenced');
+    expect((await create(name, { module: 'aws-lambda', options: { endpoint: emulator.url } })).status).toBe(201);
+    const fenced = await pyfaas.request('PUT', '/v1/policies/function', { limits: { executorEndpoints: ['https://lambda.eu-west-1.amazonaws.com/'] } });
+    expect(fenced.body.value.limits.executorEndpoints).toEqual(['https://lambda.eu-west-1.amazonaws.com']);
+    try {
+      const refused = await create(functionName('aimed'), { module: 'aws-lambda', options: { endpoint: 'http://127.0.0.1:7233' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'POLICY_VIOLATION', details: { field: 'executor.options', value: expect.stringMatching(/^http:\/\/127\.0\.0\.1:7233\/?$/) } });
+      // The function made before the list: its attempts are refused too, not run.
+      const invoked = await pyfaas.request('POST', `/v1/functions/${name}/invoke`, {});
+      expect(invoked.status).toBe(403);
+      expect(invoked.body.error.code).toBe('POLICY_VIOLATION');
+      expect((await pyfaas.request('PUT', '/v1/policies/function', { limits: { executorEndpoints: [emulator.url] } })).status).toBe(200);
+      expect((await pyfaas.request('POST', `/v1/functions/${name}/invoke`, { n: 3 })).body).toMatchObject({ status: 'succeeded', result: { ranIn: 'lambda' } });
+    } finally {
+      await pyfaas.request('PUT', '/v1/policies/function', {});
+    }
+  });
+
   it('fails invocations at once (WORKER_ADAPTER_MISSING, not retried) once the adapter is uninstalled, and serves again when it is back', async () => {
     const name = functionName('orphan');
     expect((await create(name, { module: 'aws-lambda', options: { endpoint: emulator.url } })).status).toBe(201);

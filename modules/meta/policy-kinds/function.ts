@@ -30,6 +30,11 @@ export const functionPolicySchema = z.object({
     maxConcurrency: maxConcurrency.default(1000),
     /** false: no function may have network access (allowNetwork: true is refused). */
     allowNetwork: z.boolean().default(true),
+    /**
+     * The origins (`https://lambda.eu-west-1.amazonaws.com`) a worker adapter may call for a
+     * function's executor; null: any. Set it in production: adapters run inside the platform.
+     */
+    executorEndpoints: z.array(z.string().url().max(2000).transform((url) => new URL(url).origin)).max(100).nullable().default(null),
   }).strict().default({}),
 }).strict().superRefine((policy, ctx) => {
   for (const limit of functionLimits(policy)) {
