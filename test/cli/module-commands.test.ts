@@ -55,7 +55,7 @@ describe('pyfaas module (built CLI)', () => {
     const dir = path.join(root, 'broken');
     expect((await runCli(['module', 'create', '--kind', 'worker', '--id', 'broken', '--dir', dir], {})).code).toBe(0);
     const index = path.join(dir, 'index.js');
-    await fs.writeFile(index, (await fs.readFile(index, 'utf8')).replace('return { id, parseOptions, run };', 'return { id, parseOptions };'));
+    await fs.writeFile(index, (await fs.readFile(index, 'utf8')).replace('return { id, parseOptions, run, endpoints:', 'return { id, parseOptions, endpoints:'));
     const result = await runCli(['module', 'check', dir], {});
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/^FAIL {2}self-check +\[MODULE_SELF_CHECK_FAILED\]/m);

@@ -130,7 +130,7 @@ describe('checkModuleDir (the module harness)', () => {
 
   it('fails the self-check for a worker adapter without run()', async () => {
     const dir = await fromTemplate('worker');
-    await editFile(dir, 'index.js', (text) => text.replace('return { id, parseOptions, run };', 'return { id, parseOptions };'));
+    await editFile(dir, 'index.js', (text) => text.replace('return { id, parseOptions, run, endpoints:', 'return { id, parseOptions, endpoints:'));
     expect(failedCheck(await checkModuleDir(dir))).toMatchObject({ name: 'self-check', message: expect.stringContaining('needs id, parseOptions() and run()') });
   });
 

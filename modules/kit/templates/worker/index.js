@@ -79,7 +79,8 @@ module.exports = {
       }
     }
 
-    return { id, parseOptions, run };
+    // The URLs run() calls for these options: the function policy may fence adapters to listed origins.
+    return { id, parseOptions, run, endpoints: (/** @type {{ url: string }} */ options) => [options.url] };
   },
 };
 
