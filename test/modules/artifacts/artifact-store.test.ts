@@ -147,6 +147,8 @@ describe('ArtifactStore', () => {
     it('sweeps staging areas older than the given age', async () => {
       await store.materialise('old', { inline: source }, 'main.py');
       expect(await store.sweepStaging(60_000)).toEqual([]);
+      // A file's mtime can read a fraction of a millisecond ahead of Date.now(): let it age first.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await store.sweepStaging(0)).toEqual(['old']);
       expect(leftovers()).toEqual([]);
     });
