@@ -15,11 +15,11 @@ export interface CheckedModule {
   id: string;
   package: string;
   version: string;
+  /** npm's `dist.integrity` of the tarball (sha512-…), checked on every process that loads it. */
   integrity: string;
+  /** The trusted key that signed it; null when the policy allowed it unsigned. */
   signerKeyId: string | null;
 }
-
-export type InstallStepName = 'fetch' | 'verify' | 'load' | 'record' | 'everywhere';
 
 export interface InstallProgress {
   package: string;

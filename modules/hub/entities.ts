@@ -1,15 +1,8 @@
 import { EntitySchema } from '@mikro-orm/core';
+import type { CheckedModule } from '../../contracts/modules';
 
-/** One module installed from the hub: which package version serves `kind/id` on every process. */
-export interface InstalledModuleRecord {
-  kind: string;
-  id: string;
-  package: string;
-  version: string;
-  /** npm's `dist.integrity` of the tarball (sha512-…), checked on every process that loads it. */
-  integrity: string;
-  /** The trusted key that signed it; null when the policy allowed it unsigned. */
-  signerKeyId: string | null;
+/** One module installed from the hub: the checked module (which package version serves `kind/id` on every process), who installed it, when. */
+export interface InstalledModuleRecord extends CheckedModule {
   installedBy: string;
   installedAt: Date;
 }

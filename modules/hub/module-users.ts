@@ -3,33 +3,39 @@ import { PolicySchema } from '../meta/policies';
 import type { MetaStore } from '../meta/store';
 import type { ModuleKind } from '../model';
 
+/** Who uses which module: `usersOf(kind, id)` answers from one read of the meta store. */
+export interface ModuleUsers {
+  usersOf(kind: ModuleKind, id: string): string[];
+}
+
 /**
- * Who uses module `kind/id` now, as `function:<name>`, `trigger:<name>` or `policy:<kind>`:
- * a function's runtime, scaling module or executor (worker adapter), a trigger's kind, the
- * auth policy's module, the scaling policy's default module. Uninstalling refuses while this
- * is not empty.
+ * Who uses each module now, as `function:<name>`, `trigger:<name>` or `policy:<kind>`: a
+ * function's runtime, scaling module or executor (worker adapter), a trigger's kind, the auth
+ * policy's module, the scaling policy's default module. Uninstalling refuses while a module
+ * has any. One read of functions, triggers and the two policies, whatever the number of modules.
  */
-export async function moduleUsers(store: MetaStore, kind: ModuleKind, id: string): Promise<string[]> {
+export async function readModuleUsers(store: MetaStore): Promise<ModuleUsers> {
   const em = store.em();
-  const users: string[] = [];
-  if (kind === 'runtime' || kind === 'scaling' || kind === 'worker') {
-    const functions = await em.find(FunctionSchema, {}, { orderBy: { name: 'asc' } });
-    for (const fn of functions as unknown as Array<{ name: string; runtime: string; scaling?: { module: string } | null; executor?: { module: string } | null }>) {
-      const uses = kind === 'runtime' ? fn.runtime === id : kind === 'scaling' ? (fn.scaling?.module ?? 'kpa') === id : fn.executor?.module === id;
-      if (uses) users.push(`function:${fn.name}`);
-    }
+  const [functions, triggers, auth, scaling] = await Promise.all([
+    em.find(FunctionSchema, {}, { orderBy: { name: 'asc' } }),
+    em.find(TriggerSchema, {}, { orderBy: { name: 'asc' } }),
+    em.findOne(PolicySchema, { kind: 'auth' }),
+    em.findOne(PolicySchema, { kind: 'scaling' }),
+  ]);
+  const users = new Map<string, string[]>();
+  const add = (kind: ModuleKind, id: string | undefined | null, user: string) => {
+    if (!id) return;
+    const key = `${kind}/${id}`;
+    users.set(key, [...(users.get(key) ?? []), user]);
+  };
+  for (const fn of functions as unknown as Array<{ name: string; runtime: string; scaling?: { module: string } | null; executor?: { module: string } | null }>) {
+    add('runtime', fn.runtime, `function:${fn.name}`);
+    add('scaling', fn.scaling?.module ?? 'kpa', `function:${fn.name}`);
+    add('worker', fn.executor?.module, `function:${fn.name}`);
   }
-  if (kind === 'trigger') {
-    for (const trigger of await em.find(TriggerSchema, { kind: id }, { orderBy: { name: 'asc' } })) users.push(`trigger:${trigger.name}`);
-  }
-  if (kind === 'auth') {
-    const policy = await em.findOne(PolicySchema, { kind: 'auth' });
-    if ((policy?.value as { module?: string } | undefined)?.module === id) users.push('policy:auth');
-  }
-  if (kind === 'scaling') {
-    // The scaling policy's default: what a function created without `scaling` gets.
-    const policy = await em.findOne(PolicySchema, { kind: 'scaling' });
-    if ((policy?.value as { default?: { module?: string } } | undefined)?.default?.module === id) users.push('policy:scaling');
-  }
-  return users;
+  for (const trigger of triggers) add('trigger', trigger.kind, `trigger:${trigger.name}`);
+  add('auth', (auth?.value as { module?: string } | undefined)?.module, 'policy:auth');
+  // The scaling policy's default: what a function created without `scaling` gets.
+  add('scaling', (scaling?.value as { default?: { module?: string } } | undefined)?.default?.module, 'policy:scaling');
+  return { usersOf: (kind, id) => users.get(`${kind}/${id}`) ?? [] };
 }

@@ -10,7 +10,7 @@ import { ModuleNotFoundError, type ModuleRegistry, type ModuleSource } from '../
 import type { InstalledModuleRecord } from './entities';
 import type { InstalledModules } from './installed';
 import { ModuleNotAllowedError } from './installer';
-import { moduleUsers } from './module-users';
+import { readModuleUsers, type ModuleUsers } from './module-users';
 
 /** The status each install failure code answers with: the coded errors' own, else 500. */
 const STATUS_OF_CODE = new Map<string, number>(
@@ -85,8 +85,9 @@ export class ModuleService {
   constructor(private readonly deps: ModuleServiceDeps) {}
 
   async list(): Promise<ModuleView[]> {
-    const records = new Map((await this.deps.installed.list()).map((r) => [`${r.kind}/${r.id}`, r]));
-    const views = await Promise.all(this.deps.registry.list().map(({ manifest, source }) => this.view(manifest, source, records.get(`${manifest.kind}/${manifest.id}`))));
+    const [installed, users] = await Promise.all([this.deps.installed.list(), readModuleUsers(this.deps.store)]);
+    const records = new Map(installed.map((r) => [`${r.kind}/${r.id}`, r]));
+    const views = this.deps.registry.list().map(({ manifest, source }) => this.view(manifest, source, users, records.get(`${manifest.kind}/${manifest.id}`)));
     return views.sort((a, b) => (a.kind === b.kind ? a.id.localeCompare(b.id) : a.kind.localeCompare(b.kind)));
   }
 
@@ -94,7 +95,8 @@ export class ModuleService {
   async get(kind: string, id: string): Promise<ModuleView> {
     const found = MODULE_KINDS.includes(kind as ModuleKind) ? this.deps.registry.find(kind as ModuleKind, id) : undefined;
     if (!found) throw new ModuleNotFoundError(`No ${kind} module ${JSON.stringify(id)} is installed.`);
-    return this.view(found.manifest, found.source, await this.deps.installed.get(kind, id));
+    const [record, users] = await Promise.all([this.deps.installed.get(kind, id), readModuleUsers(this.deps.store)]);
+    return this.view(found.manifest, found.source, users, record);
   }
 
   async install(body: { package: string; version: string }, requestedBy: string, wait: boolean): Promise<InstallationView> {
@@ -148,7 +150,7 @@ export class ModuleService {
     return view;
   }
 
-  private async view(manifest: ModuleManifest, source: ModuleSource, record?: InstalledModuleRecord): Promise<ModuleView> {
+  private view(manifest: ModuleManifest, source: ModuleSource, users: ModuleUsers, record?: InstalledModuleRecord): ModuleView {
     return {
       kind: manifest.kind,
       id: manifest.id,
@@ -160,7 +162,7 @@ export class ModuleService {
       ...(record ? { signerKeyId: record.signerKeyId, installedBy: record.installedBy, installedAt: new Date(record.installedAt).toISOString() } : {}),
       dependencies: manifest.dependencies ?? {},
       ...(manifest.configSchema ? { configSchema: manifest.configSchema } : {}),
-      usedBy: await moduleUsers(this.deps.store, manifest.kind, manifest.id),
+      usedBy: users.usersOf(manifest.kind, manifest.id),
     };
   }
 }
