@@ -20,7 +20,8 @@ const STATUS_OF_CODE = new Map<string, number>(
       const sample = new cls('');
       return [sample.code, sample.status] as const;
     })
-    .concat([['MODULE_PACKAGE_NOT_FOUND', 404], ['MODULE_LOAD_FAILED', 400], ['MODULE_NOT_EVERYWHERE', 503], ['LIMIT_EXCEEDED', 413], ['INVALID_INPUT', 400]]),
+    // Codes with no class here: the wait for every process (a failure type only) and the archive checks' own.
+    .concat([['MODULE_NOT_EVERYWHERE', 503], ['LIMIT_EXCEEDED', 413], ['INVALID_INPUT', 400]]),
 );
 
 /** An install that failed: its step's code and status, and the installation id to read it again. */
