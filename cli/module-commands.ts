@@ -20,7 +20,7 @@ import { MODULE_KINDS } from '../modules/model';
 import { readModulePackage } from '../modules/package';
 
 /** The kinds with a template under modules/kit/templates. */
-export const TEMPLATE_KINDS = ['scaling', 'worker', 'trigger', 'auth'] as const;
+export const TEMPLATE_KINDS = ['scaling', 'worker', 'trigger', 'auth', 'task', 'meta'] as const;
 
 export const MODULE_USAGE = `Usage: pyfaas module <command>
 
@@ -98,13 +98,19 @@ Next steps:
 
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
 
+/** The folder beside the kinds' templates holding the files every template shares. */
+const COMMON_TEMPLATE = 'common';
+
 /**
  * Writes a new module package of `kind` into `dir` (created): the template with its id and
  * package name filled in. The caller has checked both (they are pasted into JSON and JS text).
  */
 export async function writeFromTemplate(kind: TemplateKind, target: { id: string; name: string; dir: string }): Promise<void> {
   const filled = { name: target.name, id: target.id };
-  await copyTemplate(path.join(templatesDir(), kind), target.dir, (text) => text.replace(/__PACKAGE_NAME__|__MODULE_ID__/g, (token) => filled[PLACEHOLDERS[token as keyof typeof PLACEHOLDERS]]));
+  const fill = (text: string) => text.replace(/__PACKAGE_NAME__|__MODULE_ID__/g, (token) => filled[PLACEHOLDERS[token as keyof typeof PLACEHOLDERS]]);
+  // Every package gets the files all kinds share (its harness test), then its kind's own.
+  await copyTemplate(path.join(templatesDir(), COMMON_TEMPLATE), target.dir, fill);
+  await copyTemplate(path.join(templatesDir(), kind), target.dir, fill);
 }
 
 /** Copies `from` to `to` (created), passing every file's text through `fill`. */

@@ -62,8 +62,20 @@ const checkRuntime: Check = (instance, manifest) => {
   if (typeof runtime.extension !== 'string' || typeof runtime.shimDir !== 'string') fail(manifest, 'its instance needs extension and shimDir.');
 };
 
-const checkObject: Check = (instance, manifest) => {
-  if (!instance || typeof instance !== 'object') fail(manifest, 'its instance must be an object.');
+/**
+ * A meta or task module: a factory of checks. Built with `{}`, it returns something with the
+ * kind's method, or refuses with an InputError (its config has required fields).
+ */
+const checkPolicyModule = (method: 'checkFunction' | 'admit', contract: string): Check => (instance, manifest) => {
+  if (typeof instance !== 'function') fail(manifest, `its instance must be a factory: (config) => { ${method}() } (${contract}).`);
+  let built: unknown;
+  try {
+    built = (instance as (config: Record<string, unknown>) => unknown)({});
+  } catch (err) {
+    if ((err as { status?: number })?.status === 400) return; // needs config: nothing more to try without it
+    fail(manifest, `its factory threw ${(err as Error)?.message ?? String(err)} for {} instead of returning a check or throwing InputError.`);
+  }
+  if (typeof (built as Record<string, unknown> | null)?.[method] !== 'function') fail(manifest, `what its factory returns has no ${method}() (${contract}).`);
 };
 
 const CHECKS: Record<ModuleManifest['kind'], Check> = {
@@ -72,8 +84,8 @@ const CHECKS: Record<ModuleManifest['kind'], Check> = {
   trigger: checkFactory('a trigger kind factory: (deps) => TriggerKind (modules/trigger/contract.ts)'),
   auth: checkFactory('an auth module factory: (options, deps) => AuthModule (modules/auth/contract.ts)'),
   runtime: checkRuntime,
-  task: checkObject,
-  meta: checkObject,
+  task: checkPolicyModule('admit', 'modules/task/extension.ts'),
+  meta: checkPolicyModule('checkFunction', 'modules/meta/extension.ts'),
 };
 
 export function selfCheck(manifest: ModuleManifest, instance: unknown): void {

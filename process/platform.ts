@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
 import { ArtifactStore } from '../modules/artifacts/artifact-store';
 import { FunctionService, MetaStore } from '../modules/meta';
+import { PolicyExtensions } from '../modules/policy-extensions';
 import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
@@ -31,7 +32,7 @@ import { hubClientFor, type HubClient } from '../modules/hub';
 import { InstalledModules } from '../modules/hub/installed';
 import { MODULE_POLICY, type ModulePolicy } from '../modules/hub/policy';
 import { PolicyCache } from '../modules/meta/policy-cache';
-import { FUNCTION_POLICY, type FunctionPolicy, logLevelApplier, OBSERVABILITY_POLICY, runtimePolicy, scalingPolicy, TRIGGER_POLICY, type TriggerPolicy } from '../modules/meta/policy-kinds';
+import { functionPolicy, type FunctionPolicy, logLevelApplier, OBSERVABILITY_POLICY, runtimePolicy, scalingPolicy, TRIGGER_POLICY, type TriggerPolicy } from '../modules/meta/policy-kinds';
 
 export class UnknownRuntimeError extends InputError {
   override readonly code: string = 'UNKNOWN_RUNTIME';
@@ -66,6 +67,8 @@ export interface Platform {
   policies: PolicyService;
   /** This process's cached reads of the policies, dropped on every change (function, scaling, runtime, trigger, observability). */
   policyCache: PolicyCache;
+  /** The meta and task modules the function policy names, run on creates, updates and invocation requests. */
+  extensions: PolicyExtensions;
   tokens: TokenService;
   audit: AuditService;
   /** The registered auth modules' factories. */
@@ -123,9 +126,13 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     moduleIds: () => registry.ids('scaling'),
     manifest: (id: string) => registry.find('scaling', id)?.manifest,
   };
+  const extensions = new PolicyExtensions(registry, logger);
   const policies = new PolicyService(meta, changes)
     .register(MODULE_POLICY)
-    .register(FUNCTION_POLICY)
+    .register(functionPolicy((policy) => {
+      extensions.validate('meta', policy.metaChecks, 'metaChecks');
+      extensions.validate('task', policy.taskChecks, 'taskChecks');
+    }))
     .register(scalingPolicy((scaling, field) => validateScaling(scalingModules, scaling, field)))
     .register(runtimePolicy(() => registry.ids('runtime')))
     .register(TRIGGER_POLICY)
@@ -149,6 +156,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     changes,
     policies,
     policyCache,
+    extensions,
     dataDir: config.dataDir,
     hub: hubClientFor(config),
     installed: new InstalledModules(meta, changes),

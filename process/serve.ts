@@ -11,6 +11,8 @@ import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
 import { SyncTurns } from '../modules/task/sync-turns';
 import { Invoker } from '../modules/task/invoker';
+import { taskAdmission } from '../modules/policy-extensions';
+import type { FunctionPolicy } from '../modules/meta/policy-kinds';
 import type { KafkaBridge } from '../modules/trigger/kafka';
 import { createKafkaClient } from '../modules/trigger/kafka/kafka-client';
 import { KafkaPublisher } from '../modules/trigger/kafka/publisher';
@@ -174,9 +176,10 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       const bodyLimitBytes = config.api.bodyLimitBytes;
       const { aliases } = platform;
       const syncTurns = hasWorker ? new SyncTurns({ inFlight: config.worker.workflowTaskSlots, queueLimit: config.api.syncQueueLimit }) : undefined;
-      const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns });
+      const admission = taskAdmission(platform.extensions, async () => (await platform.policyCache.get<FunctionPolicy>('function')).taskChecks);
+      const invoker = new Invoker({ client, reads: platform.reads, payloads, taskQueue, eagerStart: hasWorker, syncTurns, admission });
       const deployer = new Deployer({
-        client, taskQueue, functions, artifacts, runtime, scalers, logger, policies: platform.policyCache,
+        client, taskQueue, functions, artifacts, runtime, scalers, logger, policies: platform.policyCache, extensions: platform.extensions,
         validateExecutor: (setting, allowed) => validateExecutor(platform.registry, setting, allowed),
       });
       const guard = createRouteGuard({ gate, audit: platform.audit, reads: platform.reads });

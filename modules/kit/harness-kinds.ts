@@ -23,14 +23,14 @@ export interface KindCheck {
   run(instance: unknown, input: KindCheckInput): Promise<string> | string;
 }
 
-class CheckFailed extends Error {}
+export class CheckFailed extends Error {}
 
-function statusOf(err: unknown): number | undefined {
+export function statusOf(err: unknown): number | undefined {
   const status = (err as { status?: unknown } | undefined)?.status;
   return typeof status === 'number' ? status : undefined;
 }
 
-function messageOf(err: unknown): string {
+export function messageOf(err: unknown): string {
   return (err as Error | undefined)?.message ?? String(err);
 }
 
@@ -52,7 +52,7 @@ function unavailable(name: string): never {
 }
 
 /** The first config the module's own parser accepts, or the last error when none is. */
-function firstAccepted<T>(configs: unknown[], parse: (config: unknown) => T): { value: T; config: unknown } | { error: unknown } {
+export function firstAccepted<T>(configs: unknown[], parse: (config: unknown) => T): { value: T; config: unknown } | { error: unknown } {
   let error: unknown = new CheckFailed('no configuration to try');
   for (const config of configs) {
     try {

@@ -18,6 +18,7 @@ import { loadModulePackage, readModulePackage } from '../package';
 import { selfCheck } from '../self-check';
 import { moduleKit } from './index';
 import { KIND_CHECKS, type KindCheck } from './harness-kinds';
+import { POLICY_MODULE_CHECKS } from './harness-policy-modules';
 
 export interface HarnessCheck {
   /** Stable names: manifest, config-schema, load, create, self-check, then `<kind>: …`. */
@@ -97,7 +98,7 @@ export async function checkModuleDir(dir: string, options: { logger?: Logger } =
       return failed('self-check', err);
     }
     const configs = configCandidates(manifest);
-    for (const check of KIND_CHECKS[manifest.kind] ?? ([] as KindCheck[])) {
+    for (const check of KIND_CHECKS[manifest.kind] ?? POLICY_MODULE_CHECKS[manifest.kind] ?? ([] as KindCheck[])) {
       try {
         pass(check.name, await check.run(instance, { manifest, configs }));
       } catch (err) {

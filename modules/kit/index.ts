@@ -33,6 +33,7 @@ export const moduleKit = Object.freeze({
     NotFoundError: errors.NotFoundError,
     ConflictError: errors.ConflictError,
     NotAllowedError: errors.NotAllowedError,
+    LimitExceededError: errors.LimitExceededError,
     UnauthenticatedError: errors.UnauthenticatedError,
     UnavailableError: errors.UnavailableError,
     ModuleError: errors.ModuleError,

@@ -6,7 +6,9 @@ import type { Logger } from '../../common/logger';
 import type { DeployInput, DeployProgress } from '../../contracts/deployment';
 import { FUNCTION_KEY, VERSION_KEY } from '../../contracts/search-attributes';
 import type { ArtifactStore } from '../artifacts/artifact-store';
+import type { PolicyExtensions } from '../policy-extensions';
 import type { RuntimeModule } from '../runtime/contract';
+import { functionMetadata, type FunctionMetadata, type MetadataChange } from './extension';
 import type { FunctionRecord, FunctionVersionRecord } from './entities';
 import { parseCreateFunction, parseUpdateFunction, type UpdateFunctionInput } from './function-input';
 import type { FunctionService } from './functions';
@@ -58,6 +60,8 @@ export interface DeployerDeps {
   scalers: Scalers;
   /** Throws UnknownWorkerAdapterError or the adapter's InputError (modules/worker/adapting-pool.ts `validateExecutor`). */
   validateExecutor?: (setting: ExecutorSetting, allowedEndpoints: readonly string[] | null) => void;
+  /** Runs the function policy's meta modules (absent: none run). */
+  extensions?: PolicyExtensions;
   /** The function, scaling and runtime policies (absent: their defaults, as if never set). */
   policies?: DeployPolicies;
   logger: Logger;
@@ -90,6 +94,7 @@ export class Deployer {
     const runtime = this.deps.runtime(input.runtime);
     checkRuntimeEnabled(input.runtime, policy.runtime);
     const handler = runtime.parseHandler(input.handler);
+    await this.checkMetadata(policy.fn, functionMetadata(input), { operation: 'create', changed: Object.keys(input).filter((field) => field !== 'code').sort() });
     const stagingId = randomUUID();
     const { codeHash } = await this.deps.artifacts.materialise(stagingId, input.code, handler.file);
     let created;
@@ -123,6 +128,8 @@ export class Deployer {
     if (patch.scaling) this.deps.scalers.validate(patch.scaling);
     if (patch.executor) this.deps.validateExecutor?.(patch.executor, policy.fn.limits.executorEndpoints);
     const current = await this.deps.functions.get(name);
+    const changed = Object.keys(patch).concat(code === undefined ? [] : ['code']).sort();
+    await this.checkMetadata(policy.fn, functionMetadata({ ...current, ...patch }), { operation: 'update', changed });
     let staged: { stagingId: string; codeHash: string } | undefined;
     if (code !== undefined || patch.runtime !== undefined || patch.handler !== undefined) {
       const runtime = this.deps.runtime(patch.runtime ?? current.runtime);
@@ -193,6 +200,11 @@ export class Deployer {
       }
       throw err;
     }
+  }
+
+  /** Throws the first refusal of the function policy's meta modules (modules/policy-extensions.ts). */
+  private async checkMetadata(policy: FunctionPolicy, fn: FunctionMetadata, change: MetadataChange): Promise<void> {
+    if (policy.metaChecks.length > 0 && this.deps.extensions) await this.deps.extensions.checkFunction(policy.metaChecks, fn, change);
   }
 
   /** The policies in force on this process (their defaults without a cache). */

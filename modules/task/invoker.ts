@@ -9,6 +9,7 @@ import { IdempotencyKeyInUseError, NoActiveVersionError, platformError } from '.
 import { INVOCATION_STATUSES, describeInvocation, listInvocations } from './invocation-queries';
 import { INVOKE_WORKFLOW, idempotentInvocationId, invocationStart } from './invocation-start';
 import type { InvocationPage, InvocationView } from './invocation-view';
+import type { TaskAdmission } from '../policy-extensions';
 import type { PayloadStore } from './payloads';
 import type { SyncTurns } from './sync-turns';
 
@@ -38,6 +39,8 @@ export interface InvokerDeps {
   eagerStart: boolean;
   /** With eager starts: sync invocations take turns for the worker's workflow task slots. */
   syncTurns?: SyncTurns;
+  /** The function policy's task modules, shown each request before its workflow starts. */
+  admission?: TaskAdmission;
 }
 
 /** Starts invocations as `invokeFunction` workflows and reads them back from Temporal. */
@@ -102,6 +105,10 @@ export class Invoker {
 
   private async start(functionName: string, event: unknown, mode: InvocationMode, options: InvokeOptions): Promise<WorkflowHandle> {
     const { fn, version } = await this.resolve(functionName, options.version, options.alias);
+    await this.deps.admission?.admit(() => ({
+      functionName, version: version.number, mode, trigger: options.trigger, caller: options.caller ?? null, labels: { ...fn.labels },
+      event, eventBytes: Buffer.byteLength(JSON.stringify(event) ?? 'null'),
+    }));
     const { value, ref } = await this.deps.payloads.inlineOrRef(event);
     const input: InvokeInput = {
       functionName, event: value, eventRef: ref, mode, trigger: options.trigger, alias: options.alias, caller: options.caller,

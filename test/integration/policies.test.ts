@@ -69,6 +69,8 @@ describe('platform policies', () => {
     expect(byKind.function).toEqual({
       defaults: { memoryMb: 128, timeoutMs: 10_000, maxConcurrency: 10, allowNetwork: false, retry: { maxAttempts: 3, nonRetryableErrors: [] } },
       limits: { maxMemoryMb: 4096, maxTimeoutMs: 900_000, maxConcurrency: 1000, allowNetwork: true, executorEndpoints: null },
+      metaChecks: [],
+      taskChecks: [],
     });
     expect(byKind.scaling).toEqual({ default: { module: 'kpa', params: {} } });
     expect(byKind.runtime).toEqual({});

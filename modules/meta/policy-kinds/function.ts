@@ -8,6 +8,13 @@ const memoryMb = z.number().int().min(64).max(4096);
 const timeoutMs = z.number().int().min(100).max(900_000);
 const maxConcurrency = z.number().int().min(1).max(1000);
 
+function extensionEntry(kind: 'meta' | 'task') {
+  return z.object({
+    module: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, `must be a ${kind} module id`),
+    config: z.record(z.unknown()).default({}).refine((value) => Buffer.byteLength(JSON.stringify(value)) <= 16_384, 'must total at most 16384 bytes'),
+  }).strict();
+}
+
 /**
  * The function policy: what a function created without a field gets, and the most any
  * create or update may ask for. Limits apply to the fields a request sets: functions that
@@ -36,6 +43,10 @@ export const functionPolicySchema = z.object({
      */
     executorEndpoints: z.array(z.string().url().max(2000).transform((url) => new URL(url).origin)).max(100).nullable().default(null),
   }).strict().default({}),
+  /** Meta modules shown every create and update of a function (modules/meta/extension.ts), in order. */
+  metaChecks: z.array(extensionEntry('meta')).max(10).default([]),
+  /** Task modules shown every invocation request started through the API (modules/task/extension.ts), in order. */
+  taskChecks: z.array(extensionEntry('task')).max(10).default([]),
 }).strict().superRefine((policy, ctx) => {
   for (const limit of functionLimits(policy)) {
     const value = policy.defaults[limit.field];
@@ -45,7 +56,15 @@ export const functionPolicySchema = z.object({
 
 export type FunctionPolicy = z.infer<typeof functionPolicySchema>;
 
-export const FUNCTION_POLICY: PolicyKind<FunctionPolicy> = { kind: 'function', topic: 'policies', schema: functionPolicySchema };
+/**
+ * `validateExtensions`: the modules' own check of `metaChecks` and `taskChecks` (modules/policy-extensions.ts
+ * `validate`: each names an installed module of its kind whose factory and configSchema take its config).
+ */
+export function functionPolicy(validateExtensions?: (policy: FunctionPolicy) => void): PolicyKind<FunctionPolicy> {
+  return { kind: 'function', topic: 'policies', schema: functionPolicySchema, ...(validateExtensions ? { check: validateExtensions } : {}) };
+}
+
+export const FUNCTION_POLICY = functionPolicy();
 
 type LimitedField = 'memoryMb' | 'timeoutMs' | 'maxConcurrency' | 'allowNetwork';
 
