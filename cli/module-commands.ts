@@ -20,7 +20,7 @@ import { MODULE_KINDS } from '../modules/model';
 import { readModulePackage } from '../modules/package';
 
 /** The kinds with a template under modules/kit/templates. */
-export const TEMPLATE_KINDS = ['scaling', 'worker', 'trigger', 'auth', 'task', 'meta'] as const;
+export const TEMPLATE_KINDS = ['scaling', 'worker', 'trigger', 'auth', 'runtime', 'task', 'meta'] as const;
 
 export const MODULE_USAGE = `Usage: pyfaas module <command>
 

@@ -7,32 +7,14 @@ import { isDeepStrictEqual } from 'node:util';
 import type { MetricsSample } from '../../contracts/scaling';
 import { silentLogger } from '../../common/logger';
 import type { AuthModule, AuthModuleFactory } from '../auth/contract';
-import type { ModuleKind, ModuleManifest } from '../model';
+import type { ModuleKind } from '../model';
 import { MAX_INSTANCES, type ScalingDecision, type ScalingModule } from '../scaling/contract';
 import type { TriggerKind, TriggerKindFactory } from '../trigger/contract';
 import type { WorkerAdapter } from '../worker/adapter';
+import { CheckFailed, firstAccepted, messageOf, statusOf, type KindCheck } from './harness-support';
+import { RUNTIME_CHECKS } from './harness-runtime';
 
-export interface KindCheckInput {
-  manifest: ModuleManifest;
-  /** `{}` and the configSchema's examples, as the schema passed them (see harness.ts). */
-  configs: unknown[];
-}
-
-export interface KindCheck {
-  name: string;
-  run(instance: unknown, input: KindCheckInput): Promise<string> | string;
-}
-
-export class CheckFailed extends Error {}
-
-export function statusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' ? status : undefined;
-}
-
-export function messageOf(err: unknown): string {
-  return (err as Error | undefined)?.message ?? String(err);
-}
+export type { KindCheck, KindCheckInput } from './harness-support';
 
 /**
  * A platform dependency the harness cannot give (the Temporal client, the meta store): any
@@ -51,19 +33,6 @@ function unavailable(name: string): never {
   ) as never;
 }
 
-/** The first config the module's own parser accepts, or the last error when none is. */
-export function firstAccepted<T>(configs: unknown[], parse: (config: unknown) => T): { value: T; config: unknown } | { error: unknown } {
-  let error: unknown = new CheckFailed('no configuration to try');
-  for (const config of configs) {
-    try {
-      return { value: parse(config), config };
-    } catch (err) {
-      if (statusOf(err) !== 400) throw new CheckFailed(`its parser threw ${messageOf(err)} for ${JSON.stringify(config)}, not an InputError (400).`);
-      error = err;
-    }
-  }
-  return { error };
-}
 
 // ---- scaling -------------------------------------------------------------------------------
 
@@ -247,4 +216,5 @@ export const KIND_CHECKS: Partial<Record<ModuleKind, KindCheck[]>> = {
   worker: [workerOptions, workerOptionsNull],
   trigger: [triggerKindShape, triggerParseNull],
   auth: [authFactory, authNoCredential],
+  runtime: RUNTIME_CHECKS,
 };

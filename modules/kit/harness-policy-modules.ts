@@ -7,7 +7,7 @@
 import type { FunctionMetadata, MetadataChange, MetaCheck } from '../meta/extension';
 import type { ModuleKind } from '../model';
 import type { TaskGuard, TaskRequest } from '../task/extension';
-import { CheckFailed, firstAccepted, messageOf, statusOf, type KindCheck } from './harness-kinds';
+import { CheckFailed, firstAccepted, messageOf, statusOf, type KindCheck } from './harness-support';
 
 const SAMPLE_FUNCTION: FunctionMetadata = {
   name: 'harness-fn', description: 'a function the harness made up', labels: { team: 'harness' }, runtime: 'python3', handler: 'main.handler',

@@ -100,7 +100,7 @@ export async function checkModuleDir(dir: string, options: { logger?: Logger } =
     const configs = configCandidates(manifest);
     for (const check of KIND_CHECKS[manifest.kind] ?? POLICY_MODULE_CHECKS[manifest.kind] ?? ([] as KindCheck[])) {
       try {
-        pass(check.name, await check.run(instance, { manifest, configs }));
+        pass(check.name, await check.run(instance, { manifest, configs, dir: report.dir }));
       } catch (err) {
         report.checks.push({ name: check.name, ok: false, message: describeError(err) });
       }

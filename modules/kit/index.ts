@@ -9,6 +9,7 @@ import * as authErrors from '../auth/errors';
 import { ROLE_NAMES, ROLE_PERMISSIONS } from '../auth/permissions';
 import { bearerCredential } from '../auth/contract';
 import { triggerLabel } from '../trigger/contract';
+import { runtimeKit } from './runtime-kit';
 
 /** The libraries a module may take from the platform: `context.kit.require('zod')`. */
 export const SHARED_LIBRARIES = ['zod', 'jose', 'semver'] as const;
@@ -44,6 +45,7 @@ export const moduleKit = Object.freeze({
   }),
   auth: Object.freeze({ ROLE_NAMES, ROLE_PERMISSIONS, bearerCredential }),
   trigger: Object.freeze({ triggerLabel }),
+  runtime: runtimeKit,
   require: requireShared,
 });
 
