@@ -47,7 +47,7 @@ describe('pyfaas module (built CLI)', () => {
     expect(report.checks.length).toBeGreaterThanOrEqual(6);
 
     const test = await run('npm', ['test'], { cwd: dir, env: { ...process.env, PYFAAS_CLI: CLI } });
-    expect(test.stdout).toMatch(/# pass 1\b/);
+    expect(test.stdout).toMatch(/# pass [1-9]\d*\b/);
     expect(test.stdout).toMatch(/# fail 0\b/);
   });
 

@@ -162,4 +162,53 @@ describe('checkModuleDir (the module harness)', () => {
     await editFile(dir, 'index.js', (text) => text.replace('const presented = headers[options.header];', "if (headers.authorization) return { id: 'x', name: 'x', via: id, role: 'admin', permissions: new Set() };\n          const presented = headers[options.header];"));
     expect(failedCheck(await checkModuleDir(dir))).toMatchObject({ name: 'auth: no credential resolves undefined, a garbage one no principal', message: expect.stringContaining('a garbage bearer credential resolved the principal') });
   });
+
+  it('runs the runtime template\'s example in the sandbox and reports the syntax error it planted', async () => {
+    const report = await checkModuleDir(await fromTemplate('runtime'));
+    const message = (prefix: string) => report.checks.find((check) => check.name.startsWith(prefix))!.message;
+    expect(message('runtime: the example runs')).toMatch(/^function\.handler returned \{"greeting":"hello, shell","eventBytes":16\} in \d+ ms$/);
+    expect(message('runtime: launch')).toMatch(/^function\.handler: \/\S*python3\S* -I -B \/opt\/pyfaas\/shim\.py function\.sh handler 16777216$/);
+    expect(message('runtime: checkSyntax')).toMatch(/pyfaas-syntax-error\.sh:\d+: /);
+  });
+
+  it('fails the runtime shape check for a parseHandler that accepts ../x.y', async () => {
+    const dir = await fromTemplate('runtime');
+    await editFile(dir, 'index.js', (text) => text.replace('function parseHandler(handler) {', "function parseHandler(handler) {\n      if (handler === '../x.y') return { file: '../x.sh', module: '../x.sh', exportName: 'y' };"));
+    expect(failedCheck(await checkModuleDir(dir))).toMatchObject({
+      name: 'runtime: extension, shimDir, and parseHandler refusing hostile handlers with a 400',
+      message: expect.stringContaining('parseHandler("../x.y") returned {"file":"../x.sh"'),
+    });
+  });
+
+  it('fails the runtime example check when the shim answers a result other than the one expected', async () => {
+    const dir = await fromTemplate('runtime');
+    await editFile(dir, 'shim/shim.py', (text) => text.replace('answer.update(ok=True, result=as_result(stdout.bytes()),', 'answer.update(ok=True, result={"greeting": "wrong"},'));
+    expect(failedCheck(await checkModuleDir(dir))).toMatchObject({
+      name: 'runtime: the example runs in the sandbox and returns what it expects',
+      message: 'the example returned {"greeting":"wrong"}, but pyfaas-example.json expects {"greeting":"hello, shell","eventBytes":16}.',
+    });
+  });
+
+  it('fails the runtime example check with the shim\'s own words when the example handler is not defined', async () => {
+    const dir = await fromTemplate('runtime');
+    await editFile(dir, 'example/function.sh', (text) => text.replace('handler() {', 'other_handler() {'));
+    expect(failedCheck(await checkModuleDir(dir))).toMatchObject({
+      name: 'runtime: the example runs in the sandbox and returns what it expects',
+      message: expect.stringMatching(/did not start: .*HandlerNotFound: function\.sh defines no shell function handler/),
+    });
+  });
+
+  it('fails the runtime syntax check for a checkSyntax that finds nothing, and says the example is missing when it is', async () => {
+    const lax = await fromTemplate('runtime');
+    await editFile(lax, 'index.js', (text) => text.replace('async checkSyntax(codeDir) {', 'async checkSyntax(codeDir) {\n        if (codeDir) return [];'));
+    expect(failedCheck(await checkModuleDir(lax))).toMatchObject({
+      name: 'runtime: checkSyntax passes the example and reports a file that does not parse',
+      message: expect.stringMatching(/^checkSyntax did not report pyfaas-syntax-error\.sh .*it answered \[\]\.$/),
+    });
+    const bare = await fromTemplate('runtime');
+    await fs.rm(path.join(bare, 'example'), { recursive: true });
+    const report = await checkModuleDir(bare);
+    expect(report.ok).toBe(true);
+    expect(report.checks.filter((check) => check.message.startsWith('skipped: the package has no example/pyfaas-example.json'))).toHaveLength(3);
+  });
 });
