@@ -18,6 +18,7 @@ import selectors
 import signal
 import subprocess
 import sys
+import time
 
 REQUEST_FD = 3
 RESPONSE_FD = 4
@@ -88,10 +89,18 @@ class Capped:
 
 
 def kill_group(pgid):
+    """Kills what is left of the shell's process group and waits (up to a second) until the
+    sandbox's init has reaped it, so the worker's count of leftover processes finds none."""
     try:
         os.killpg(pgid, signal.SIGKILL)
     except OSError:
-        pass  # the group is gone: nothing was left running
+        return  # the group is gone: nothing was left running
+    for _ in range(100):
+        try:
+            os.killpg(pgid, 0)
+        except OSError:
+            return
+        time.sleep(0.01)
 
 
 def run_shell(file_name, function_name, event_json, env):
@@ -207,13 +216,21 @@ def defines_function(file_name, function_name):
     """None when sourcing the file defines the shell function, else the init_error saying why not."""
     if not os.path.isfile("%s/%s" % (CODE_DIR, file_name)):
         return {"type": "HandlerNotFound", "message": "The handler file %s is not in the function's code." % file_name}
-    # dash says "x is a shell function", bash "x is a function".
-    probe = '. %s/%s >/dev/null 2>&1 </dev/null; case "$(type %s 2>/dev/null)" in *" function") exit 0;; esac; exit 1' % (CODE_DIR, file_name, function_name)
-    shell = subprocess.Popen([SHELL, "-c", probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=CODE_DIR, start_new_session=True)
-    code = shell.wait()
-    kill_group(shell.pid)  # what its top level started must not outlive the probe
+    # dash says "x is a shell function", bash "x is a function". What sourcing prints on stderr
+    # goes to a memory file, not a pipe, which a process it started could hold open.
+    probe = '. %s/%s >/dev/null </dev/null; case "$(type %s 2>/dev/null)" in *" function") exit 0;; esac; exit 1' % (CODE_DIR, file_name, function_name)
+    stderr = os.memfd_create("probe-stderr")
+    try:
+        shell = subprocess.Popen([SHELL, "-c", probe], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr, cwd=CODE_DIR, start_new_session=True)
+        code = shell.wait()
+        kill_group(shell.pid)  # what its top level started must not outlive the probe
+        size = os.fstat(stderr).st_size
+        said = os.pread(stderr, LOG_CAP_BYTES, max(0, size - LOG_CAP_BYTES)).decode("utf-8", "replace")
+    finally:
+        os.close(stderr)
     if code != 0:
-        return {"type": "HandlerNotFound", "message": "%s defines no shell function %s." % (file_name, function_name)}
+        why = " (sourcing it said: %s)" % last_line(said) if said.strip() else ""
+        return {"type": "HandlerNotFound", "message": "%s defines no shell function %s%s." % (file_name, function_name, why)}
     return None
 
 
