@@ -56,7 +56,17 @@ async function readExample(dir: string): Promise<RuntimeExample | undefined> {
   return { handler: raw.handler, event: raw.event ?? {}, expect: raw.expect, timeoutMs: timeoutMs as number, syntaxError };
 }
 
-const NO_EXAMPLE = `skipped: the package has no ${EXAMPLE_DIR}/${EXAMPLE_FILE} (the template's shows how to write one).`;
+/** A check that needs the package's example: it is skipped, saying so, when there is none. */
+function exampleCheck(name: string, run: (runtime: RuntimeModule, example: RuntimeExample, input: KindCheckInput) => Promise<string> | string): KindCheck {
+  return {
+    name,
+    async run(instance, input) {
+      const example = await readExample(input.dir);
+      if (!example) return `skipped: the package has no ${EXAMPLE_DIR}/${EXAMPLE_FILE} (the template's shows how to write one).`;
+      return run(instance as RuntimeModule, example, input);
+    },
+  };
+}
 
 const runtimeShape: KindCheck = {
   name: 'runtime: extension, shimDir, and parseHandler refusing hostile handlers with a 400',
@@ -78,42 +88,31 @@ const runtimeShape: KindCheck = {
   },
 };
 
-const runtimeLaunch: KindCheck = {
-  name: 'runtime: launch gives an absolute interpreter that exists, string args and env',
-  async run(instance, { dir }) {
-    const runtime = instance as RuntimeModule;
-    const example = await readExample(dir);
-    if (!example) return NO_EXAMPLE;
-    const spec = runtime.launch(runtime.parseHandler(example.handler), { memoryMb: 128 });
-    if (typeof spec?.command !== 'string' || !path.isAbsolute(spec.command)) throw new CheckFailed(`launch() gave the command ${JSON.stringify(spec?.command)}, not an absolute path.`);
-    try {
-      accessSync(spec.command, constants.X_OK);
-    } catch {
-      throw new CheckFailed(`launch() gave the command ${spec.command}, which is not an executable file here.`);
-    }
-    if (!Array.isArray(spec.args) || !spec.args.every((arg) => typeof arg === 'string')) throw new CheckFailed('launch() gave args that are not all strings.');
-    const env = spec.env as unknown;
-    if (!env || typeof env !== 'object' || Array.isArray(env) || !Object.values(env).every((value) => typeof value === 'string')) throw new CheckFailed('launch() gave an env that is not an object of strings.');
-    return `${example.handler}: ${[spec.command, ...spec.args].join(' ')}`;
-  },
-};
+const runtimeLaunch = exampleCheck('runtime: launch gives an absolute interpreter that exists, string args and env', (runtime, example) => {
+  const spec = runtime.launch(runtime.parseHandler(example.handler), { memoryMb: 128 });
+  if (typeof spec?.command !== 'string' || !path.isAbsolute(spec.command)) throw new CheckFailed(`launch() gave the command ${JSON.stringify(spec?.command)}, not an absolute path.`);
+  try {
+    accessSync(spec.command, constants.X_OK);
+  } catch {
+    throw new CheckFailed(`launch() gave the command ${spec.command}, which is not an executable file here.`);
+  }
+  if (!Array.isArray(spec.args) || !spec.args.every((arg) => typeof arg === 'string')) throw new CheckFailed('launch() gave args that are not all strings.');
+  const env = spec.env as unknown;
+  if (!env || typeof env !== 'object' || Array.isArray(env) || !Object.values(env).every((value) => typeof value === 'string')) throw new CheckFailed('launch() gave an env that is not an object of strings.');
+  return `${example.handler}: ${[spec.command, ...spec.args].join(' ')}`;
+});
 
-const runtimeExample: KindCheck = {
-  name: 'runtime: the example runs in the sandbox and returns what it expects',
-  async run(instance, input) {
-    const example = await readExample(input.dir);
-    if (!example) return NO_EXAMPLE;
-    const outcome = await runExample(instance as RuntimeModule, example, input);
-    if (outcome.status !== 'succeeded') {
-      const stderr = outcome.logs.stderr.trim().split('\n').slice(-5).join('\n');
-      throw new CheckFailed(`the example ${outcome.status}: ${outcome.error?.type}: ${outcome.error?.message}${stderr ? `\nstderr:\n${stderr}` : ''}`);
-    }
-    if (!isDeepStrictEqual(outcome.result, example.expect)) {
-      throw new CheckFailed(`the example returned ${JSON.stringify(outcome.result)}, but ${EXAMPLE_FILE} expects ${JSON.stringify(example.expect)}.`);
-    }
-    return `${example.handler} returned ${JSON.stringify(outcome.result)} in ${outcome.durationMs} ms`;
-  },
-};
+const runtimeExample = exampleCheck('runtime: the example runs in the sandbox and returns what it expects', async (runtime, example, input) => {
+  const outcome = await runExample(runtime, example, input);
+  if (outcome.status !== 'succeeded') {
+    const stderr = outcome.logs.stderr.trim().split('\n').slice(-5).join('\n');
+    throw new CheckFailed(`the example ${outcome.status}: ${outcome.error?.type}: ${outcome.error?.message}${stderr ? `\nstderr:\n${stderr}` : ''}`);
+  }
+  if (!isDeepStrictEqual(outcome.result, example.expect)) {
+    throw new CheckFailed(`the example returned ${JSON.stringify(outcome.result)}, but ${EXAMPLE_FILE} expects ${JSON.stringify(example.expect)}.`);
+  }
+  return `${example.handler} returned ${JSON.stringify(outcome.result)} in ${outcome.durationMs} ms`;
+});
 
 /** Starts one real sandboxed instance on the example's code, invokes the example event once, and kills it. */
 async function runExample(runtime: RuntimeModule, example: RuntimeExample, { manifest, dir }: KindCheckInput) {
@@ -139,28 +138,22 @@ async function runExample(runtime: RuntimeModule, example: RuntimeExample, { man
   }
 }
 
-const runtimeSyntax: KindCheck = {
-  name: 'runtime: checkSyntax passes the example and reports a file that does not parse',
-  async run(instance, { dir }) {
-    const runtime = instance as RuntimeModule;
-    const example = await readExample(dir);
-    if (!example) return NO_EXAMPLE;
-    const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'pyfaas-harness-syntax-'));
-    try {
-      await fs.cp(path.join(dir, EXAMPLE_DIR), copy, { recursive: true });
-      const clean = await runtime.checkSyntax(copy);
-      if (!Array.isArray(clean) || clean.length > 0) throw new CheckFailed(`checkSyntax found issues in the example: ${JSON.stringify(clean)}.`);
-      const broken = `pyfaas-syntax-error${runtime.extension}`;
-      await fs.writeFile(path.join(copy, broken), example.syntaxError);
-      const issues = await runtime.checkSyntax(copy);
-      const found = Array.isArray(issues) ? issues.find((issue) => issue?.file === broken) : undefined;
-      if (!found || typeof found.message !== 'string') throw new CheckFailed(`checkSyntax did not report ${broken} (holding ${JSON.stringify(example.syntaxError)}); it answered ${JSON.stringify(issues)}.`);
-      return `the example is clean; ${broken}${found.line ? `:${found.line}` : ''}: ${found.message}`;
-    } finally {
-      await fs.rm(copy, { recursive: true, force: true });
-    }
-  },
-};
+const runtimeSyntax = exampleCheck('runtime: checkSyntax passes the example and reports a file that does not parse', async (runtime, example, { dir }) => {
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), 'pyfaas-harness-syntax-'));
+  try {
+    await fs.cp(path.join(dir, EXAMPLE_DIR), copy, { recursive: true });
+    const clean = await runtime.checkSyntax(copy);
+    if (!Array.isArray(clean) || clean.length > 0) throw new CheckFailed(`checkSyntax found issues in the example: ${JSON.stringify(clean)}.`);
+    const broken = `pyfaas-syntax-error${runtime.extension}`;
+    await fs.writeFile(path.join(copy, broken), example.syntaxError);
+    const issues = await runtime.checkSyntax(copy);
+    const found = Array.isArray(issues) ? issues.find((issue) => issue?.file === broken) : undefined;
+    if (!found || typeof found.message !== 'string') throw new CheckFailed(`checkSyntax did not report ${broken} (holding ${JSON.stringify(example.syntaxError)}); it answered ${JSON.stringify(issues)}.`);
+    return `the example is clean; ${broken}${found.line ? `:${found.line}` : ''}: ${found.message}`;
+  } finally {
+    await fs.rm(copy, { recursive: true, force: true });
+  }
+});
 
 function isDirectory(dir: string): boolean {
   try {

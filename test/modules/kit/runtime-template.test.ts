@@ -69,6 +69,8 @@ describe('the runtime template (POSIX shell), registered and run by the LocalPoo
   it('returns text that is not JSON as a string, and refuses to start a handler the file does not define', async () => {
     const text = await pool.invoke(shellSpec('say() { echo "plain text, not JSON"; }\n', 'function.say'), request());
     expect(text).toMatchObject({ status: 'succeeded', result: 'plain text, not JSON' });
+    const notQuiteJson = await pool.invoke(shellSpec('handler() { echo NaN; }\n'), request());
+    expect(notQuiteJson).toMatchObject({ status: 'succeeded', result: 'NaN' });
     const missing = pool.invoke(shellSpec('say() { echo hi; }\n', 'function.handler'), request());
     await expect(missing).rejects.toThrow(FunctionLoadError);
     await expect(missing).rejects.toThrow(/HandlerNotFound: function\.sh defines no shell function handler/);
@@ -93,6 +95,13 @@ describe('the runtime template (POSIX shell), registered and run by the LocalPoo
     // The same warm instance (a process left running would have retired it): the shim cleaned up itself.
     const next = await pool.invoke(spec, request({}));
     expect(next).toMatchObject({ status: 'succeeded', coldStart: false, instanceId: leaving.instanceId, result: 'tmp=[] shm=[] sleeping=0' });
+  });
+
+  it('passes a 1 MiB event on stdin and takes a 1 MiB result from stdout', async () => {
+    const event = { blob: 'x'.repeat(1024 * 1024), tail: 'ünïcode' };
+    const outcome = await pool.invoke(shellSpec('handler() { cat; }\n'), request(event));
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.result).toEqual(event);
   });
 
   it('caps the captured stderr at 256 KiB and says it truncated', async () => {

@@ -107,7 +107,9 @@ def run_shell(file_name, function_name, event_json, env):
     """Runs one invocation's shell; returns (exit code, stdout Capped, stderr Capped)."""
     stdin = os.memfd_create("event")
     try:
-        os.write(stdin, event_json.encode("utf-8"))
+        view = memoryview(event_json.encode("utf-8"))
+        while view:
+            view = view[os.write(stdin, view):]
         os.lseek(stdin, 0, os.SEEK_SET)
         script = ". %s/%s; %s" % (CODE_DIR, file_name, function_name)
         shell = subprocess.Popen([SHELL, "-c", script], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=CODE_DIR, env=env, start_new_session=True)
