@@ -19,8 +19,8 @@ import { checkModuleDir, describeError, type HarnessReport } from '../modules/ki
 import { MODULE_KINDS } from '../modules/model';
 import { readModulePackage } from '../modules/package';
 
-/** The kinds with a template under modules/kit/templates. */
-export const TEMPLATE_KINDS = ['scaling', 'worker', 'trigger', 'auth', 'runtime', 'task', 'meta'] as const;
+/** Every kind has a template under modules/kit/templates/<kind> (plus `common`, the files they share). */
+export const TEMPLATE_KINDS = MODULE_KINDS;
 
 export const MODULE_USAGE = `Usage: pyfaas module <command>
 
@@ -73,7 +73,6 @@ async function create(args: string[]): Promise<number> {
   const id = values.id as string | undefined;
   if (!kind) throw new UsageError('module create needs --kind.');
   if (!(MODULE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`Unknown module kind ${JSON.stringify(kind)}; kinds are ${MODULE_KINDS.join(', ')}.`);
-  if (!(TEMPLATE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`There is no template for kind ${kind} yet; templates: ${TEMPLATE_KINDS.join(', ')} (modules/${kind}/CONTRACT.md says what a ${kind} module must do).`);
   if (!id) throw new UsageError('module create needs --id.');
   if (!MODULE_ID.test(id)) throw new UsageError(`Module id ${JSON.stringify(id)} is not a lowercase DNS label (a-z, 0-9 and -, at most 63, not starting with -).`);
   const name = (values.name as string | undefined) ?? `pyfaas-${kind}-${id}`;

@@ -62,10 +62,9 @@ describe('pyfaas module (built CLI)', () => {
     expect(result.output).toContain('1 check failed');
   });
 
-  it('create refuses an unknown kind, a kind without a template, a bad id, a bad name and a non-empty dir with exit 2', async () => {
+  it('create refuses an unknown kind, a bad id, a bad name and a non-empty dir with exit 2', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--kind', 'queue', '--id', 'x'], /Unknown module kind "queue"; kinds are runtime, worker, trigger, scaling, auth, task, meta/],
-      [['--kind', 'meta', '--id', 'x'], /There is no template for kind meta yet/],
       [['--kind', 'scaling', '--id', 'Bad_Id'], /Module id "Bad_Id" is not a lowercase DNS label/],
       [['--kind', 'scaling', '--id=-x'], /is not a lowercase DNS label/],
       [['--kind', 'scaling', '--id', 'ok', '--name', 'Not A Name'], /Package name "Not A Name" is not a valid npm package name/],
