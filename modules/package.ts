@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { normaliseRelativePath, resolveInside } from './artifacts/relative-path';
 import { ModuleLoadError, ModuleManifestError } from './errors';
-import { validateManifest, type ModuleManifest, type PyFaaSModule } from './model';
+import { validateManifest, type ModuleContext, type ModuleManifest, type PyFaaSModule } from './model';
 
 /**
  * The Module Model's package form: an npm package whose package.json carries a `pyfaas`
@@ -22,6 +22,14 @@ export interface ModulePackage {
   entryFile: string;
 }
 
+/** A package.json's module declaration, before any directory is known. */
+export interface ModuleDeclaration {
+  packageName: string;
+  manifest: ModuleManifest;
+  /** The entry, normalised, relative to the package directory (`lib/index.js`). */
+  entry: string;
+}
+
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._-]*\/)?[a-z0-9][a-z0-9._-]*$/;
 const MANIFEST_FIELDS = new Set(['kind', 'id', 'platform', 'entry', 'description', 'configSchema', 'dependencies']);
 
@@ -36,8 +44,15 @@ export async function readModulePackage(dir: string): Promise<ModulePackage> {
   return parseModulePackage(pkg, dir);
 }
 
-/** The same checks on a package.json already read (a packument's version entry, say); `dir` resolves the entry. */
-export function parseModulePackage(pkg: Record<string, unknown>, dir: string): ModulePackage {
+/**
+ * What a package.json declares, checked without touching the disk: the npm name, the
+ * `pyfaas` manifest (through `validateManifest`) and the entry as a normalised path relative
+ * to the package. Hub packages (`parseModulePackage`) and the built-ins (`defineBuiltinModule`)
+ * both go through it, so a built-in is held to what a hub module is. Throws a coded error
+ * (modules/errors.ts): ModuleManifestError for a bad name, a missing manifest, unknown fields
+ * or an entry outside the package, and what validateManifest throws for the rest.
+ */
+export function parseModuleDeclaration(pkg: Record<string, unknown>): ModuleDeclaration {
   const name = pkg.name;
   if (typeof name !== 'string' || !PACKAGE_NAME.test(name)) throw new ModuleManifestError(`package.json has no valid npm package name.`);
   const raw = pkg.pyfaas;
@@ -61,10 +76,29 @@ export function parseModulePackage(pkg: Record<string, unknown>, dir: string): M
   }
   validateManifest(manifest);
   const entryName = typeof fields.entry === 'string' ? fields.entry : typeof pkg.main === 'string' ? pkg.main : 'index.js';
-  const relative = normaliseRelativePath(entryName);
-  const entryFile = relative === undefined ? undefined : resolveInside(path.resolve(dir), relative);
-  if (!entryFile) throw new ModuleManifestError(`Package ${name}'s entry ${JSON.stringify(entryName)} is not a path inside the package.`);
-  return { packageName: name, manifest, entryFile };
+  const entry = normaliseRelativePath(entryName);
+  if (entry === undefined) throw new ModuleManifestError(`Package ${name}'s entry ${JSON.stringify(entryName)} is not a path inside the package.`);
+  return { packageName: name, manifest, entry };
+}
+
+/** The same checks on a package.json already read (a packument's version entry, say); `dir` resolves the entry. */
+export function parseModulePackage(pkg: Record<string, unknown>, dir: string): ModulePackage {
+  const { packageName, manifest, entry } = parseModuleDeclaration(pkg);
+  const entryFile = resolveInside(path.resolve(dir), entry);
+  if (!entryFile) throw new ModuleManifestError(`Package ${packageName}'s entry ${JSON.stringify(entry)} is not a path inside the package.`);
+  return { packageName, manifest, entryFile };
+}
+
+/**
+ * A module shipped with PyFaaS, declared by the package.json-shaped `<id>.module.json` beside
+ * its code (imported as JSON) and built by `create`: the declaration goes through the parser a
+ * hub package goes through, so the two cannot drift. Its `main` names the compiled entry,
+ * which is the file calling this. Throws what parseModuleDeclaration throws, at import time,
+ * so a bad declaration stops the process at boot.
+ */
+export function defineBuiltinModule<T>(declaration: Record<string, unknown>, create: (context: ModuleContext) => T): PyFaaSModule<T> & { packageName: string } {
+  const { packageName, manifest } = parseModuleDeclaration(declaration);
+  return { manifest: Object.freeze(manifest), create, packageName };
 }
 
 /**

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { defineModule } from '../model';
+import { defineBuiltinModule } from '../package';
 import type { ScalingPolicy, ScalingState } from '../../contracts/scaling';
 import type { ScalingModule } from './contract';
 import { fixed, type FixedParams } from './fixed';
 import { kpa, type KpaParams, type KpaState } from './kpa';
 import { parseInput } from '../../common/validation';
+import fixedDeclaration from './fixed.module.json';
+import kpaDeclaration from './kpa.module.json';
 
 export * from './contract';
 export { distribute, type NodePlacement } from './distribute';
@@ -31,16 +33,8 @@ export function parseScalingPolicy(policy: unknown): ScalingPolicy {
   return parseInput(scalingPolicySchema, policy, 'scaling policy');
 }
 
-const manifest = { kind: 'scaling', version: '0.1.0', platform: '^0.1.0' } as const;
-
 /** `kpa`: concurrency-based autoscaling with stable and panic windows and scale to zero (the default). */
-export const kpaScaling = defineModule<ScalingModule<KpaParams, KpaState>>(
-  { ...manifest, id: 'kpa', description: 'Concurrency-based autoscaling in the spirit of Knative KPA: stable and panic windows, scale to zero' },
-  () => kpa,
-);
+export const kpaScaling = defineBuiltinModule<ScalingModule<KpaParams, KpaState>>(kpaDeclaration, () => kpa);
 
 /** `fixed`: always the configured number of warm instances. */
-export const fixedScaling = defineModule<ScalingModule<FixedParams, ScalingState>>(
-  { ...manifest, id: 'fixed', description: 'Always the configured number of warm instances' },
-  () => fixed,
-);
+export const fixedScaling = defineBuiltinModule<ScalingModule<FixedParams, ScalingState>>(fixedDeclaration, () => fixed);

@@ -1,7 +1,8 @@
-import { defineModule } from '../model';
+import { defineBuiltinModule } from '../package';
 import type { ExecutableRuntime } from './instance';
 import type { ExecutionPool } from './contract';
 import { LocalPool } from './local-pool';
+import declaration from './local-pool.module.json';
 
 export * from './contract';
 export { LocalPool } from './local-pool';
@@ -12,8 +13,8 @@ export interface LocalPoolModuleOptions {
 }
 
 /** `local-pool`: warm bubblewrap-sandboxed instances on this machine (the default worker module). */
-export const localPoolWorker = defineModule<(options: LocalPoolModuleOptions) => ExecutionPool>(
-  { id: 'local-pool', kind: 'worker', version: '0.1.0', platform: '^0.1.0', description: 'Warm sandboxed function processes on this node' },
+export const localPoolWorker = defineBuiltinModule<(options: LocalPoolModuleOptions) => ExecutionPool>(
+  declaration,
   ({ logger }) => (options) => new LocalPool({ ...options, logger }),
 );
 export { warmFirstPlacement, sharedQueuePlacement, type Placement, type NodeSnapshot, type PlacementRequest } from './placement';

@@ -3,7 +3,9 @@
  * may replace): given the live nodes, answer the node an invocation should run on, or none to
  * send it to the shared task queue that every node polls.
  */
-import { defineModule } from '../model';
+import { defineBuiltinModule } from '../package';
+import sharedQueueDeclaration from './shared-queue.module.json';
+import warmFirstDeclaration from './warm-first.module.json';
 
 /** What placement knows about one live node (from its last heartbeat). */
 export interface NodeSnapshot {
@@ -76,14 +78,6 @@ export const sharedQueue: Placement = {
   place: () => undefined,
 };
 
-const manifest = { kind: 'worker', version: '0.1.0', platform: '^0.1.0' } as const;
+export const warmFirstPlacement = defineBuiltinModule<Placement>(warmFirstDeclaration, () => warmFirst);
 
-export const warmFirstPlacement = defineModule<Placement>(
-  { ...manifest, id: 'warm-first', description: 'Place on a node with an idle warm instance, else the least-loaded node' },
-  () => warmFirst,
-);
-
-export const sharedQueuePlacement = defineModule<Placement>(
-  { ...manifest, id: 'shared-queue', description: 'Every invocation to the shared task queue (any node)' },
-  () => sharedQueue,
-);
+export const sharedQueuePlacement = defineBuiltinModule<Placement>(sharedQueueDeclaration, () => sharedQueue);

@@ -2,12 +2,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
 import type { Logger } from '../../../common/logger';
 import { parseInput } from '../../../common/validation';
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import { bearerCredential, type AuthModule, type AuthModuleFactory, type Principal } from '../contract';
 import { TokenExpiredError, TokenMalformedError, TokenRevokedError, TokenUnknownError } from '../errors';
 import type { TokenRecord } from './entity';
 import { checkTokenFormat, hashToken } from './format';
 import { principalOf, TokenService } from './service';
+import declaration from './tokens.module.json';
 
 const optionsSchema = z
   .object({
@@ -168,7 +169,4 @@ export function createTokensAuth(deps: TokensAuthDeps, options: TokensAuthOption
 const factory: AuthModuleFactory = (options, deps) => createTokensAuth({ tokens: new TokenService(deps.store, deps.changes), logger: deps.logger }, options);
 
 /** `tokens`: PyFaaS API tokens (`pyf_…`), hashed in the meta store, cached per process. */
-export const tokensAuth = defineModule<AuthModuleFactory>(
-  { kind: 'auth', id: 'tokens', version: '1.0.0', platform: '^0.1.0', description: 'PyFaaS API tokens (pyf_…) from the meta store, cached per process' },
-  () => factory,
-);
+export const tokensAuth = defineBuiltinModule<AuthModuleFactory>(declaration, () => factory);

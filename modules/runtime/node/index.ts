@@ -1,11 +1,12 @@
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import type { RuntimeModule } from '../contract';
 import { checkNodeSyntax, installNodeDependencies } from './build';
 import { nodeLaunch, parseNodeHandler, NODE_SHIM_DIR } from './launch';
+import declaration from './nodejs20.module.json';
 
 /** `nodejs20`: the Node.js running PyFaaS, handlers as `file.export`, dependencies from package.json. */
-export const nodejs20Runtime = defineModule<RuntimeModule>(
-  { id: 'nodejs20', kind: 'runtime', version: '0.1.0', platform: '^0.1.0', description: 'Node.js 20 with a warm shim; npm package.json' },
+export const nodejs20Runtime = defineBuiltinModule<RuntimeModule>(
+  declaration,
   () => ({
     id: 'nodejs20',
     extension: '.js',

@@ -1,11 +1,12 @@
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import type { RuntimeModule } from '../contract';
 import { checkPythonSyntax, installPythonDependencies } from './build';
 import { parsePythonHandler, pythonLaunch, PYTHON_SHIM_DIR } from './launch';
+import declaration from './python3.module.json';
 
 /** `python3`: the system CPython, handlers as `module.function`, dependencies from requirements.txt. */
-export const python3Runtime = defineModule<RuntimeModule>(
-  { id: 'python3', kind: 'runtime', version: '0.1.0', platform: '^0.1.0', description: 'System CPython 3 with a warm shim; pip requirements.txt' },
+export const python3Runtime = defineBuiltinModule<RuntimeModule>(
+  declaration,
   () => ({
     id: 'python3',
     extension: '.py',

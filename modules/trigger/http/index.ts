@@ -1,8 +1,9 @@
 /** The HTTP trigger's public face: the kind module, and the pure helpers the API's /t router uses. */
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import type { TriggerKind, TriggerKindFactory } from '../contract';
 import { parseHttpConfig, type HttpTriggerConfig } from './config';
 import { routeConflict } from './route';
+import declaration from './http.module.json';
 
 export { parseHttpConfig, type HttpTriggerConfig } from './config';
 export { buildEvent, encodeBody, SECRET_HEADERS, type HttpRequestParts, type HttpTriggerEvent } from './event';
@@ -25,7 +26,4 @@ const kind: TriggerKind<HttpTriggerConfig> = {
  * invocation id (async). The API's /t router (api/routes/http-triggers.ts) serves the routes;
  * nothing outside the meta store to apply.
  */
-export const httpTrigger = defineModule<TriggerKindFactory<HttpTriggerConfig>>(
-  { id: 'http', kind: 'trigger', version: '0.1.0', platform: '^0.1.0', description: 'HTTP routes under /t to invocations' },
-  () => () => kind,
-);
+export const httpTrigger = defineBuiltinModule<TriggerKindFactory<HttpTriggerConfig>>(declaration, () => () => kind);

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 import { parseInput } from '../../../common/validation';
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import type { Trigger, TriggerKind, TriggerKindFactory } from '../contract';
 import type { KafkaTriggerSpec } from './contract';
 import { exactlyOneTopic, groupIdOf, kafkaConfigSchema } from './trigger-spec';
+import declaration from './kafka.module.json';
 
 export type KafkaTriggerConfig = z.output<typeof kafkaConfigSchema>;
 
@@ -29,7 +30,4 @@ const kind: TriggerKind<KafkaTriggerConfig> = {
  * invocation, started by the bridge process role exactly once (modules/trigger/kafka/bridge.ts).
  * Nothing outside the meta store to apply: the bridge reads the triggers every few seconds.
  */
-export const kafkaTrigger = defineModule<TriggerKindFactory<KafkaTriggerConfig>>(
-  { id: 'kafka', kind: 'trigger', version: '0.1.0', platform: '^0.1.0', description: 'Kafka records to invocations, exactly one start per record' },
-  () => () => kind,
-);
+export const kafkaTrigger = defineBuiltinModule<TriggerKindFactory<KafkaTriggerConfig>>(declaration, () => () => kind);

@@ -1,8 +1,9 @@
-import { defineModule } from '../../model';
+import { defineBuiltinModule } from '../../package';
 import type { TriggerKind, TriggerKindFactory } from '../contract';
 import { parseScheduleConfig, type ScheduleTriggerConfig } from './spec';
 import { describeScheduleTrigger } from './schedule-info';
 import { createSchedule, deleteSchedule, replaceSchedule, scheduleIdOf, scheduleOptions } from './temporal-schedule';
+import declaration from './schedule.module.json';
 
 export type { ScheduleTriggerConfig } from './spec';
 export { parseScheduleConfig } from './spec';
@@ -38,7 +39,4 @@ const create: TriggerKindFactory<ScheduleTriggerConfig> = ({ client, taskQueue, 
  * UI, fired by the Temporal server, not by a timer in a PyFaaS process). Each run is one async
  * invocation with trigger `schedule:<name>` running the function's active version.
  */
-export const scheduleTrigger = defineModule<TriggerKindFactory<ScheduleTriggerConfig>>(
-  { id: 'schedule', kind: 'trigger', version: '0.1.0', platform: '^0.1.0', description: 'Temporal Schedules to invocations' },
-  () => create,
-);
+export const scheduleTrigger = defineBuiltinModule<TriggerKindFactory<ScheduleTriggerConfig>>(declaration, () => create);
