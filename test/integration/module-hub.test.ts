@@ -5,6 +5,8 @@ import path from 'node:path';
 import { runCommand } from '../../infra/command';
 import { freePort } from '../../infra/ports';
 import { generateSigningKey, signModuleDir } from '../../modules/hub/signature';
+import kpaDeclaration from '../../modules/scaling/kpa.module.json';
+import httpDeclaration from '../../modules/trigger/http/http.module.json';
 import { startCli, type CliProcess } from '../support/cli';
 import { REPO_ROOT } from '../support/services';
 import { npmAgainstHub } from '../support/hub';
@@ -97,6 +99,13 @@ describe('the Module Hub end to end: publish with the npm CLI, install on every 
     expect(found.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ package: 'pyfaas-scaling-rate', kind: 'scaling', id: 'rate' })]));
     const none = await pyfaas.request('GET', '/v1/hub/modules?kind=trigger');
     expect(none.body.items.find((m: any) => m.package === 'pyfaas-scaling-rate')).toBeUndefined();
+  });
+
+  it('lists the built-ins with the configSchema of their declaration files', async () => {
+    for (const declaration of [kpaDeclaration, httpDeclaration]) {
+      const { kind, id, configSchema } = declaration.pyfaas;
+      expect(await served(pyfaas.url, kind, id)).toMatchObject({ source: 'built-in', version: declaration.version, configSchema });
+    }
   });
 
   it('refuses the module developer an install (module:install is the admin\'s)', async () => {
