@@ -50,10 +50,6 @@ export interface PyFaaSModule<T = unknown> {
 const ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const DEPENDENCY = /^[a-z]+\/[a-z0-9][a-z0-9-]{0,62}$/;
 
-export function defineModule<T>(manifest: ModuleManifest, create: (context: ModuleContext) => T): PyFaaSModule<T> {
-  return { manifest: Object.freeze({ ...manifest }), create };
-}
-
 /** Checks one manifest on its own; throws a coded error (modules/errors.ts) with a sentence naming the module. */
 export function validateManifest(manifest: ModuleManifest): void {
   const name = `Module ${manifest.kind}/${manifest.id}`;

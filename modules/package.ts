@@ -9,7 +9,7 @@ import { validateManifest, type ModuleContext, type ModuleManifest, type PyFaaSM
  * The Module Model's package form: an npm package whose package.json carries a `pyfaas`
  * manifest. The module's version is the package's; its description, the package's unless
  * the manifest has its own. The entry (default: the package's `main`, else index.js)
- * exports what `defineModule` builds, or just its `create`.
+ * exports `{ create(context) }` (a `PyFaaSModule` object with its manifest is taken too).
  *
  *   { "name": "pyfaas-scaling-rate", "version": "1.0.0", "main": "index.js",
  *     "pyfaas": { "kind": "scaling", "id": "rate", "platform": "^0.1.0",

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { extractArchive, type ArchiveLimits } from '../artifacts';
 import { ModuleIntegrityError, ModuleManifestError } from '../errors';
-import { parseModulePackage, readModulePackage, type ModulePackage } from '../package';
+import { parseModuleDeclaration, readModulePackage, type ModulePackage } from '../package';
 
 /** What the installer and every process need from the hub (modules/hub/client.ts is the real one). */
 export interface HubReader {
@@ -44,7 +44,7 @@ function packageDirName(name: string): string {
 export async function fetchModule(hub: HubReader, modulesDir: string, request: { package: string; version: string; expectedIntegrity?: string }): Promise<FetchedModule> {
   const what = `${request.package}@${request.version}`;
   const recorded = await hub.versionManifest(request.package, request.version);
-  parseModulePackage(recorded, '/package'); // no manifest, unknown kind, platform range…: refused before the download
+  parseModuleDeclaration(recorded); // no manifest, unknown kind, platform range…: refused before the download
   const integrity = (recorded.dist as { integrity?: unknown } | undefined)?.integrity;
   if (typeof integrity !== 'string' || !integrity.startsWith('sha512-')) throw new ModuleIntegrityError(`The hub records no sha512 integrity for ${what}.`);
   if (request.expectedIntegrity && integrity !== request.expectedIntegrity) {

@@ -45,7 +45,7 @@ describe('parseModulePackage', () => {
 });
 
 describe('defineBuiltinModule', () => {
-  it('builds the module defineModule would, from the declaration, with a frozen manifest', () => {
+  it('builds the module from the declaration, with a frozen manifest', () => {
     const create = () => 'instance';
     const module = defineBuiltinModule(declaration(), create);
     expect(module.packageName).toBe('@pyfaas/scaling-sample');
