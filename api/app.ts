@@ -1,4 +1,4 @@
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type { Logger } from '../common/logger';
 import { errorHandler } from './middleware/errors';
 import { requestContext } from './middleware/request-context';
@@ -12,6 +12,8 @@ export interface AppDeps {
   routes: RouteSpec[];
   guard: RouteGuard;
   bodyLimitBytes: number;
+  /** Between the error middleware and the router (the Lambda API's door, api/routes/lambda-access.ts). */
+  middleware?: Middleware<ApiState>[];
 }
 
 /** Composes the API: request context, the error middleware, then the router built from the route table. */
@@ -22,6 +24,7 @@ export function createApp(deps: AppDeps): Koa<ApiState> {
   app.silent = true;
   app.use(requestContext(deps.logger));
   app.use(errorHandler());
+  for (const middleware of deps.middleware ?? []) app.use(middleware);
   const router = buildRouter(routes, { guard: deps.guard, bodyLimitBytes: deps.bodyLimitBytes });
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -28,6 +28,12 @@ const schema = z
       bodyLimitBytes: positiveInt.default(6 * 1024 * 1024),
       /** Sync invocations that may wait for a workflow task slot here (see worker.workflowTaskSlots); beyond them, 503 OVERLOADED. */
       syncQueueLimit: positiveInt.default(1000),
+      /**
+       * A `pyf_…` token the Lambda-compatible invoke API (/2015-03-31/…) uses for requests that
+       * carry no bearer token (AWS tools that sign with SigV4 or send nothing); stored as an
+       * invoker token at start. Unset (the default), such requests are refused.
+       */
+      lambdaApiToken: z.string().min(1).optional(),
     }).default({}),
     temporal: z.object({
       address: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
@@ -126,6 +132,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_API_PORT: 'api.port',
   PYFAAS_API_BODY_LIMIT_BYTES: 'api.bodyLimitBytes',
   PYFAAS_API_SYNC_QUEUE_LIMIT: 'api.syncQueueLimit',
+  PYFAAS_LAMBDA_API_TOKEN: 'api.lambdaApiToken',
   PYFAAS_TEMPORAL_ADDRESS: 'temporal.address',
   PYFAAS_TEMPORAL_NAMESPACE: 'temporal.namespace',
   PYFAAS_TASK_QUEUE: 'temporal.taskQueue',

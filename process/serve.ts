@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp, createRouteGuard } from '../api';
 import type { RouteSpec } from '../api/route';
 import { apiRoutes } from '../api/routes';
+import { ensureLambdaApiToken, lambdaApiMiddleware } from '../api/routes/lambda-access';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
@@ -189,7 +190,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
         modules: new ModuleService({ client, taskQueue, registry: platform.registry, installed: platform.installed, store: platform.meta }), hub: platform.hub,
       });
-      const app = createApp({ logger, routes, guard, bodyLimitBytes });
+      await ensureLambdaApiToken({ tokens: platform.tokens, token: config.api.lambdaApiToken, logger });
+      const app = createApp({ logger, routes, guard, bodyLimitBytes, middleware: [lambdaApiMiddleware({ token: config.api.lambdaApiToken, logger })] });
       served = routes;
       const server = await listen(app.callback(), config.api.host, config.api.port);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -22,6 +22,7 @@ import { functionRoutes } from './functions';
 import { healthRoutes } from './health';
 import { httpTriggerRoutes } from './http-triggers';
 import { invocationRoutes } from './invocations';
+import { lambdaRoutes } from './lambda';
 import { nodeRoutes } from './nodes';
 import { moduleRoutes, type HubSearch } from './modules';
 import { policyRoutes } from './policies';
@@ -67,5 +68,6 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
     ...auditRoutes(deps),
     ...httpTriggerRoutes(deps),
     ...webhookRoutes(deps),
+    ...lambdaRoutes(deps),
   ];
 }

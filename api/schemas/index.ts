@@ -11,3 +11,4 @@ export * from './auth';
 export * from './policies';
 export * from './audit';
 export * from './modules';
+export * from './lambda';

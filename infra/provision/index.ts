@@ -6,6 +6,7 @@ import { ensureTemporalCli } from './temporal-cli';
 export { ensureTemporalCli, temporalCliPath, TEMPORAL_CLI_VERSION } from './temporal-cli';
 export { ensureKafkaJars, kafkaLibDir, KAFKA_VERSION } from './kafka-jars';
 export { ensureDebianPackages, findPostgresBinDir, BUBBLEWRAP_PACKAGE, POSTGRES_PACKAGE } from './debian-packages';
+export { ensureAwsCli, awsCliVenvDir, AWS_CLI_REQUIREMENTS, type AwsCli } from './aws-cli';
 export { ensureLambdaRie, ensureLambdaPython, startLambdaEmulator, lambdaRiePath, LAMBDA_RIE_VERSION, AWSLAMBDARIC_REQUIREMENTS, type LambdaEmulator } from './lambda-rie';
 
 export interface Provisioned {

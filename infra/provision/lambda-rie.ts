@@ -59,7 +59,7 @@ export async function ensureLambdaRie(dataDir: string, logger: Logger): Promise<
 }
 
 /** The venv module of the system CPython (Debian splits it out of python3). */
-const VENV_PACKAGE: DebianPackage = {
+export const VENV_PACKAGE: DebianPackage = {
   name: 'python3-venv',
   present: () => readdirSafe('/usr/lib').some((dir) => /^python3\.\d+$/.test(dir) && existsSync(path.join('/usr/lib', dir, 'ensurepip'))),
 };
