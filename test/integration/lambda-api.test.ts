@@ -41,8 +41,8 @@ describe('Lambda-compatible invoke API (real AWS CLI and boto3)', () => {
     }
     return { ...result, payload, answer: result.code === 0 ? JSON.parse(result.stdout) : undefined };
   };
-  const deploy = async (name: string, code: object) => {
-    const response = await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code });
+  const deploy = async (name: string, code: object, extra: object = {}) => {
+    const response = await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code, ...extra });
     expect(response.status).toBe(201);
   };
 
@@ -105,6 +105,28 @@ describe('Lambda-compatible invoke API (real AWS CLI and boto3)', () => {
     expect(log).toContain('hello from tail\n');
     expect(log).toContain('warn line\n');
     expect(log).toMatch(/END RequestId: \S+\nREPORT RequestId: \S+\tDuration: [\d.]+ ms\n$/);
+  });
+
+  it('keeps the last 4 KB of a long log, cut at a character boundary', async () => {
+    const name = functionName('chatty');
+    await deploy(name, PY('for i in range(200):\n    print(f"line {i:03d} ü€ " + "x" * 60)\nreturn "ok"'));
+    const result = await invoke(name, ['--log-type', 'Tail']);
+    const bytes = Buffer.from(result.answer.LogResult, 'base64');
+    expect(bytes.length).toBeLessThanOrEqual(4096);
+    expect(bytes.length).toBeGreaterThan(4090);
+    const log = bytes.toString('utf8');
+    expect(log).not.toContain('\uFFFD');
+    expect(log).toContain('line 199 ü€ ');
+    expect(log).not.toContain('line 100 ');
+    expect(log).toMatch(/REPORT RequestId: \S+\tDuration: [\d.]+ ms\n$/);
+  });
+
+  it('reports a timeout as FunctionError Unhandled of type Sandbox.Timedout', async () => {
+    const name = functionName('slow');
+    await deploy(name, PY('import time\ntime.sleep(5)\nreturn "late"'), { timeoutMs: 1000 });
+    const result = await invoke(name);
+    expect(result.answer).toMatchObject({ StatusCode: 200, FunctionError: 'Unhandled' });
+    expect(JSON.parse(result.payload!)).toMatchObject({ errorType: 'Sandbox.Timedout', errorMessage: expect.stringContaining('1000 ms') });
   });
 
   it('reports a function error as FunctionError Unhandled with Lambda\'s error object', async () => {
