@@ -14,7 +14,7 @@ describe("lambdaErrorOf: PyFaaS's typed errors in Lambda's names and statuses", 
     [new ConflictError('not ready'), 409, 'ResourceConflictException', 'User'],
     [new LimitExceededError('big'), 413, 'RequestTooLargeException', 'User'],
     [new UnavailableError('temporal down'), 503, 'ServiceException', 'Service'],
-  ] as const).map(([err, ...rest]) => [err.constructor.name, err, ...rest] as const))('%s → %s %s', (_name, err, status, type, kind) => {
+  ] as const).map(([err, ...rest]) => [err.constructor.name, rest[0], rest[1], err, rest[2]] as const))('%s → %s %s', (_name, status, type, err, kind) => {
     expect(lambdaErrorOf(err)).toMatchObject({ status, type, kind, message: (err as Error).message });
   });
 
