@@ -185,6 +185,14 @@ print(json.dumps({
     const denied = await fetch(url, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${developer.body.token}` } });
     expect([denied.status, denied.headers.get('x-amzn-errortype')]).toEqual([403, 'AccessDeniedException']);
 
+    // An invoker scoped to another function: its bearer is read (not the configured token), and refused for this one.
+    const scoped = await pyfaas.request('POST', '/v1/tokens', { name: `scoped-${echo}`, role: 'invoker', functions: { names: [failing] } });
+    expect(scoped.status).toBe(201);
+    const outOfScope = await fetch(url, { method: 'POST', body: '{}', headers: { authorization: `Bearer ${scoped.body.token}` } });
+    expect([outOfScope.status, outOfScope.headers.get('x-amzn-errortype')]).toEqual([403, 'AccessDeniedException']);
+    const inScope = await fetch(`${pyfaas.url}/2015-03-31/functions/${failing}/invocations`, { method: 'POST', body: '{"n":2}', headers: { authorization: `Bearer ${scoped.body.token}` } });
+    expect([inScope.status, inScope.headers.get('x-amz-function-error')]).toEqual([200, 'Unhandled']);
+
     const badType = await fetch(url, { method: 'POST', body: '{}', headers: { 'x-amz-invocation-type': 'Sometimes' } });
     expect([badType.status, badType.headers.get('x-amzn-errortype')]).toEqual([400, 'InvalidParameterValueException']);
     // The rest of the API keeps its own error form.
