@@ -4,6 +4,7 @@ import type { PayloadStore } from '../modules/task/payloads';
 import type { ExecutionPool } from '../modules/worker/contract';
 import type { FunctionReads } from '../modules/meta/function-reads';
 import { NoActiveVersionError } from '../modules/task/errors';
+import { NO_FAAS_METRICS, type FaasRecorder } from '../modules/observability';
 import type { AttemptOutcome, Declined, InvocationPlan } from '../contracts/invocation';
 import { asActivity, toFailure } from './failures';
 import type { VersionSpecs } from './version-specs';
@@ -15,6 +16,8 @@ export interface RunFunctionRequest {
   event?: unknown;
   eventRef?: string;
   attempt: number;
+  /** What started the invocation (`api`, `kafka:<id>`…), for the metrics' trigger kind; absent from older workflows. */
+  trigger?: string;
 }
 
 export interface InvokeActivityDeps {
@@ -28,6 +31,8 @@ export interface InvokeActivityDeps {
   logger: Logger;
   /** Whether `runHere` may run attempts (off when the placement module distributes every attempt itself). */
   fastPath: boolean;
+  /** Where attempts record themselves (absent: nowhere). */
+  metrics?: FaasRecorder;
 }
 
 /** Quiet for the first second (most invocations end sooner), then every 2 s (node heartbeat timeout: 6 s). */
@@ -44,6 +49,7 @@ function heartbeatWhileRunning(context: Context): () => void {
 }
 
 export function createInvokeActivities(deps: InvokeActivityDeps) {
+  const metrics = deps.metrics ?? NO_FAAS_METRICS;
   return {
     /**
      * Reads how to run an invocation whose starter did not (triggers): the active version, or
@@ -73,7 +79,13 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
         const spec = await deps.specs.get(request.functionName, request.version);
         const event = request.eventRef ? await deps.payloads.get(request.eventRef) : request.event;
         const startedAt = new Date().toISOString();
-        const outcome = await deps.pool.invokeWarm(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, Context.current().cancellationSignal);
+        let outcome: Awaited<ReturnType<ExecutionPool['invokeWarm']>> | undefined;
+        metrics.start(request.functionName, request.version);
+        try {
+          outcome = await deps.pool.invokeWarm(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, Context.current().cancellationSignal);
+        } finally {
+          metrics.finish(request.functionName, request.version, request.trigger, outcome);
+        }
         if (!outcome) return { declined: 'no idle warm instance on this node' };
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'local' as const };
@@ -91,7 +103,15 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
       try {
         const spec = await deps.specs.get(request.functionName, request.version);
         const event = request.eventRef ? await deps.payloads.get(request.eventRef) : request.event;
-        const outcome = await deps.pool.invoke(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, context.cancellationSignal);
+        let outcome: Awaited<ReturnType<ExecutionPool['invoke']>> | undefined;
+        const asked = performance.now();
+        metrics.start(request.functionName, request.version);
+        try {
+          outcome = await deps.pool.invoke(spec, { invocationId: request.invocationId, event, attempt: request.attempt }, context.cancellationSignal);
+        } finally {
+          // A cold start's init time: what the pool took beyond the handler's own run.
+          metrics.finish(request.functionName, request.version, request.trigger, outcome, outcome?.coldStart ? performance.now() - asked - outcome.durationMs : undefined);
+        }
         if (outcome.coldStart) deps.onColdStart?.(request.functionName);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, coldStart: outcome.coldStart }, 'invocation attempt done');

@@ -7,6 +7,7 @@ import { InputError } from '../common/errors';
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1')]);
+const onOff = z.union([z.boolean(), z.enum(['on', 'off', 'true', 'false', '1', '0']).transform((v) => v === 'on' || v === 'true' || v === '1')]);
 
 /** `all` is api + worker + bridge in one process (the embedded default). */
 export const ROLES = ['all', 'api', 'worker', 'bridge'] as const;
@@ -81,6 +82,20 @@ const schema = z
       // At least 2: with one slot the SDK's sticky and normal pollers wait on each other and nothing runs (seen here).
       workflowTaskSlots: z.coerce.number().int().min(2).default(40),
     }).default({}),
+    metrics: z.object({
+      /** Prometheus metrics (PYFAAS_METRICS=off: nothing is recorded and /metrics is empty). */
+      enabled: onOff.default(true),
+      /**
+       * Set, a listener on this port serves `GET /metrics` without credentials (for a Prometheus
+       * server on a trusted network; the only way to scrape a worker- or bridge-only process).
+       * Unset, metrics are at the API's `GET /metrics` with the `metrics:read` permission only.
+       */
+      port: port.optional(),
+      /** Where the metrics listener binds (loopback unless the operator opens it). */
+      host: z.string().min(1).default('127.0.0.1'),
+      /** Function@version pairs (and Kafka triggers) with series of their own in this process; the rest count as `_other`. */
+      maxSeries: positiveInt.max(100_000).default(500),
+    }).default({}),
     auth: z.object({
       /** A `pyf_…` token to ensure as the bootstrap admin token (else the first start makes one and writes it to <dataDir>/admin-token). */
       adminToken: z.string().min(1).optional(),
@@ -142,6 +157,10 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_KAFKA_DEAD_LETTER_TOPIC: 'kafka.deadLetterTopic',
   PYFAAS_BRIDGE_REFRESH_MS: 'bridge.refreshMs',
   PYFAAS_ADMIN_TOKEN: 'auth.adminToken',
+  PYFAAS_METRICS: 'metrics.enabled',
+  PYFAAS_METRICS_PORT: 'metrics.port',
+  PYFAAS_METRICS_HOST: 'metrics.host',
+  PYFAAS_METRICS_MAX_SERIES: 'metrics.maxSeries',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
   PYFAAS_SCALER_SHARDS: 'scaling.shards',

@@ -35,6 +35,7 @@ import { ModuleSync } from '../modules/hub/module-sync';
 import { ModuleService } from '../modules/hub/service';
 import { hubReadinessChecks } from '../modules/hub';
 import { validateExecutor } from '../modules/worker/adapting-pool';
+import { ProcessMetrics, serveMetrics } from '../modules/observability';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -53,6 +54,10 @@ export interface RunningPyFaaS {
   adminTokenFile?: string;
   /** The route table this process serves (api roles). */
   routes?: RouteSpec[];
+  /** This process's metrics (GET /metrics, and the metrics listener when metrics.port is set). */
+  metrics: ProcessMetrics;
+  /** The unauthenticated metrics listener's base URL, when metrics.port is set. */
+  metricsUrl?: string;
   close(): Promise<void>;
 }
 
@@ -82,6 +87,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     const hasApi = config.role === 'all' || config.role === 'api';
     const hasBridge = config.role === 'all' || config.role === 'bridge';
     const { address, namespace, taskQueue } = config.temporal;
+    // One registry per process (per startPyFaaS: tests run several in one Node process).
+    const metrics = new ProcessMetrics({ enabled: config.metrics.enabled, maxSeries: config.metrics.maxSeries, defaultLabels: { node: config.nodeId } });
 
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
@@ -121,8 +128,9 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => publisher.close());
       const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, workflowTaskSlots: config.worker.workflowTaskSlots,
-        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic },
+        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic, metrics: metrics.faas },
       };
+      metrics.observePool(workerPool);
       const worker = await createPyFaaSWorker(workerDeps);
       const nodeWorker = await createNodeWorker(workerDeps);
       workerDone = Promise.all([worker.run(), nodeWorker.run()]).then(() => undefined);
@@ -148,6 +156,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       await started.start();
       closers.push(() => started.stop());
       triggers.onChange(() => void started.refresh());
+      metrics.observeBridge(() => started.status());
     }
 
     let apiUrl: string | undefined;
@@ -189,17 +198,26 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),
         tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
         modules: new ModuleService({ client, taskQueue, registry: platform.registry, installed: platform.installed, store: platform.meta }), hub: platform.hub,
+        metrics,
       });
       await ensureLambdaApiToken({ tokens: platform.tokens, token: config.api.lambdaApiToken, logger });
-      const app = createApp({ logger, routes, guard, bodyLimitBytes, middleware: [lambdaApiMiddleware({ token: config.api.lambdaApiToken, logger })] });
+      const app = createApp({ logger, routes, guard, bodyLimitBytes, middleware: [lambdaApiMiddleware({ token: config.api.lambdaApiToken, logger })], metrics: metrics.http });
       served = routes;
       const server = await listen(app.callback(), config.api.host, config.api.port);
       closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       closers.push(async () => server.closeAllConnections());
       apiUrl = `http://${config.api.host}:${config.api.port}`;
     }
-    logger.info({ role: config.role, apiUrl, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
-    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, adminTokenFile, routes: served, close: closeAll };
+    let metricsUrl: string | undefined;
+    if (config.metrics.port !== undefined) {
+      const { host, port } = config.metrics;
+      const metricsServer = await serveMetrics(metrics, host, port, logger);
+      closers.push(() => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+      closers.push(async () => metricsServer.closeAllConnections());
+      metricsUrl = `http://${host}:${port}`;
+    }
+    logger.info({ role: config.role, apiUrl, metricsUrl, metrics: config.metrics.enabled, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
+    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, adminTokenFile, routes: served, metrics, metricsUrl, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -11,6 +11,7 @@ import type { PolicyService } from '../../modules/meta/policies';
 import type { Rollouts } from '../../modules/meta/rollouts';
 import type { Scalers } from '../../modules/scaling/scalers';
 import type { ModuleService } from '../../modules/hub/service';
+import type { ProcessMetrics } from '../../modules/observability';
 import type { Invoker } from '../../modules/task/invoker';
 import type { BridgeStatus } from '../../modules/trigger/kafka';
 import type { TriggerService } from '../../modules/trigger/service';
@@ -23,6 +24,7 @@ import { healthRoutes } from './health';
 import { httpTriggerRoutes } from './http-triggers';
 import { invocationRoutes } from './invocations';
 import { lambdaRoutes } from './lambda';
+import { metricsRoutes } from './metrics';
 import { nodeRoutes } from './nodes';
 import { moduleRoutes, type HubSearch } from './modules';
 import { policyRoutes } from './policies';
@@ -51,12 +53,15 @@ export interface ApiRoutesDeps {
   hub: HubSearch;
   logger: Logger;
   bodyLimitBytes: number;
+  /** This process's metrics, served at GET /metrics (absent: no such route). */
+  metrics?: ProcessMetrics;
 }
 
 /** The route table: every route the API answers, each declared once with its permission. */
 export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
   return [
     ...healthRoutes(deps.readiness),
+    ...metricsRoutes(deps.metrics),
     ...functionRoutes(deps),
     ...invocationRoutes(deps),
     ...aliasRoutes(deps),

@@ -31,6 +31,8 @@ export const PERMISSIONS = [
   'module:install',
   'token:manage',
   'audit:read',
+  /** Scrape GET /metrics (admins; a Prometheus server gets a token narrowed to this one). */
+  'metrics:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
