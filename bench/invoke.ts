@@ -3,7 +3,7 @@
  * activity (`pingWorker`), same server, same worker process, same connection, same run.
  *
  *   npm run bench            (= npm run build && node dist/bench/invoke.js)
- *   node dist/bench/invoke.js [--requests 300] [--seconds 30] [--window 32] [--colds 8] [--probes 2000] [--load-seconds 15]
+ *   node dist/bench/invoke.js [--metrics-only] [--requests 300] [--seconds 30] [--window 32] [--colds 8] [--probes 2000] [--load-seconds 15]
  *
  * The floor: the same warm sandboxed instance behind a bare HTTP server (bench/floor.ts).
  * Sync throughput at 32 and 200 concurrent clients, PyFaaS and the bare workflow each driven
@@ -16,6 +16,10 @@
  * Auth: warm invokes with a token beside the same route table served without auth checks
  * (bench/without-auth.ts), interleaved one by one so both see the same machine; and the
  * cheapest guarded route (GET /v1/whoami) both ways, where the check is most of the work.
+ *
+ * Metrics: warm invokes with metrics recorded beside the same invokes with recording off
+ * (ProcessMetrics.recording: the FaaS recorder and the HTTP middleware skip), interleaved one
+ * by one. `--metrics-only` measures that (and the warm p50) alone, for a quick look.
  *
  * Prints a table and a JSON document with each figure beside its baseline and the goal.
  */
@@ -39,6 +43,7 @@ const PROBES = option('probes', 2000);
 const LOAD_SECONDS = option('load-seconds', 15);
 const CONCURRENCY = [32, 200];
 const IDLE_MS = 1500;
+const METRICS_ONLY = process.argv.includes('--metrics-only');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,6 +57,22 @@ async function main(): Promise<void> {
     const client = pyfaas.client;
     const bare = () => client.workflow.execute('pingWorker', { taskQueue: 'bench', workflowId: `bare-${randomUUID()}`, args: ['x'], requestEagerStart: true });
     const invoke = () => post('/v1/functions/identity/invoke', { hello: 'world' });
+
+    logger.info(`metrics: ${REQUESTS} warm invokes with metrics recorded interleaved with as many with recording off`);
+    const metrics = pyfaas.metrics;
+    if (!metrics.enabled) throw new Error('the metrics benchmark needs metrics on (unset PYFAAS_METRICS)');
+    const [meteredInvokes, unmeteredInvokes] = await interleaved(
+      () => ((metrics.recording = true), invoke()),
+      () => ((metrics.recording = false), invoke()),
+      REQUESTS,
+    );
+    metrics.recording = true;
+    const metricsInvokeP50 = { ...added(meteredInvokes, unmeteredInvokes), goal: '≤ 0.3 ms added at p50' };
+    if (METRICS_ONLY) {
+      console.log(`\nwarm invoke p50 (ms)       metrics on ${metricsInvokeP50.pyfaas}   off ${metricsInvokeP50.baseline}   added ${metricsInvokeP50.addedMs}   goal ${metricsInvokeP50.goal}`);
+      console.log(`\n${JSON.stringify({ benchmark: 'invoke', requests: REQUESTS, figures: { metricsInvokeP50 } }, null, 2)}`);
+      return;
+    }
 
     logger.info(`warm latency: ${REQUESTS} sequential calls each`);
     const bareTimes = await timeSequential(bare, REQUESTS, 30);
@@ -125,6 +146,7 @@ async function main(): Promise<void> {
       idleInstanceRss: { pyfaas: round(meanRss / 2 ** 20), instances: instances.length, goal: '≤ 15 MB per idle Python instance', unit: 'MiB (whole sandbox tree)' },
       authInvokeP50: added(tokenInvokes, openInvokes),
       authCheckP50: added(tokenProbes, openProbes),
+      metricsInvokeP50,
     };
     console.log('\nfigure                     PyFaaS      baseline    ratio   goal');
     console.log(`warm sync p50 (ms)         ${pad(figures.warmP50.pyfaas)}${pad(figures.warmP50.baseline)}${pad(figures.warmP50.ratio, 8)}${figures.warmP50.goal}`);
@@ -147,6 +169,7 @@ async function main(): Promise<void> {
     console.log(`idle Python instance (MiB) ${pad(figures.idleInstanceRss.pyfaas)}${pad(round(0))}${pad('-', 8)}${figures.idleInstanceRss.goal}`);
     console.log(`invoke with token p50 (ms) ${pad(figures.authInvokeP50.pyfaas)}${pad(figures.authInvokeP50.baseline)}${pad(`+${figures.authInvokeP50.addedMs}`, 8)}${figures.authInvokeP50.goal} (baseline: no auth checks)`);
     console.log(`GET /v1/whoami p50 (ms)    ${pad(figures.authCheckP50.pyfaas)}${pad(figures.authCheckP50.baseline)}${pad(`+${figures.authCheckP50.addedMs}`, 8)}${figures.authCheckP50.goal} (baseline: no auth checks)`);
+    console.log(`warm invoke, metrics (ms)  ${pad(figures.metricsInvokeP50.pyfaas)}${pad(figures.metricsInvokeP50.baseline)}${pad(`+${figures.metricsInvokeP50.addedMs}`, 8)}${figures.metricsInvokeP50.goal} (baseline: recording off)`);
     console.log(`\n${JSON.stringify({ benchmark: 'invoke', requests: REQUESTS, seconds: SECONDS, window: WINDOW, figures }, null, 2)}`);
   } finally {
     await platform.close();

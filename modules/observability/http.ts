@@ -16,7 +16,8 @@ export class HttpMetrics {
   private readonly requests: Counter;
   private readonly duration: Histogram;
 
-  constructor(registry: Registry) {
+  /** `recording`: whether to count now (see ProcessMetrics.recording). */
+  constructor(registry: Registry, private readonly recording: () => boolean = () => true) {
     const registers = [registry];
     this.requests = new Counter({ name: 'pyfaas_http_requests_total', help: 'API requests answered, by route template and status', labelNames: ['method', 'route', 'status'], registers });
     this.duration = new Histogram({ name: 'pyfaas_http_request_duration_seconds', help: 'Time to answer an API request, by route template', labelNames: ['method', 'route'], buckets: BUCKETS, registers });
@@ -29,6 +30,7 @@ export class HttpMetrics {
    */
   middleware(templateOf: (matched: unknown) => string | undefined): Middleware {
     return async (ctx, next) => {
+      if (!this.recording()) return next();
       const started = performance.now();
       try {
         await next();

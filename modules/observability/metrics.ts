@@ -26,17 +26,33 @@ export class ProcessMetrics {
   /** The API's middleware source (undefined when metrics are off). */
   readonly http?: HttpMetrics;
   private readonly faasMetrics?: FaasMetrics;
+  /**
+   * Whether attempts and requests are recorded now (true when enabled). Only benchmarks turn
+   * it off and on again, to compare invocations with and without metrics in one run;
+   * PYFAAS_METRICS=off is how an operator turns metrics off. Flip it between invocations,
+   * never during one (the running gauge would not come back down).
+   */
+  recording: boolean;
 
   constructor(private readonly options: MetricsOptions) {
+    this.recording = options.enabled;
     if (!options.enabled) {
       this.faas = NO_FAAS_METRICS;
       return;
     }
     if (options.defaultLabels) this.registry.setDefaultLabels(options.defaultLabels);
     collectDefaultMetrics({ register: this.registry, prefix: 'pyfaas_' });
-    this.faasMetrics = new FaasMetrics(this.registry, options.maxSeries);
-    this.faas = this.faasMetrics;
-    this.http = new HttpMetrics(this.registry);
+    const faas = new FaasMetrics(this.registry, options.maxSeries);
+    this.faasMetrics = faas;
+    this.faas = {
+      start: (fn, version) => {
+        if (this.recording) faas.start(fn, version);
+      },
+      finish: (fn, version, trigger, outcome, initMs) => {
+        if (this.recording) faas.finish(fn, version, trigger, outcome, initMs);
+      },
+    };
+    this.http = new HttpMetrics(this.registry, () => this.recording);
   }
 
   get enabled(): boolean {
