@@ -138,6 +138,12 @@ describe('metrics', () => {
     const admin = await scrape();
     expect(admin.status).toBe(200);
     expect(admin.type).toMatch(/^text\/plain; version=0\.0\.4/);
+    // The token a Prometheus server scrapes with (README): metrics:read and nothing else.
+    const narrowed = await pyfaas.request('POST', '/v1/tokens', { name: 'prometheus', role: 'admin', permissions: ['metrics:read'] });
+    expect(narrowed.status).toBe(201);
+    const scraper = { authorization: `Bearer ${narrowed.body.token}` };
+    expect((await scrape(scraper)).status).toBe(200);
+    expect((await pyfaas.request('GET', '/v1/functions', undefined, scraper)).status).toBe(403);
   });
 
   it('serves the same metrics without credentials on the metrics port, and nothing else there', async () => {
