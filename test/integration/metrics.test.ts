@@ -1,4 +1,7 @@
+import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../../infra/ports';
+import { eventually } from '../support/http';
+import { testServices } from '../support/services';
 import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
 
 /** A metric family as parse-prometheus-text-format gives it (the prom2json shape). */
@@ -50,6 +53,9 @@ describe('metrics', () => {
   const CODE = [
     'import time',
     'def handler(event, context):',
+    '    # A Kafka record\'s event carries the record; its JSON value is the request.',
+    '    if isinstance(event.get("value"), dict):',
+    '        event = event["value"]',
     '    if event.get("raise"):',
     '        raise ValueError("asked to fail")',
     '    if event.get("sleep"):',
@@ -144,6 +150,31 @@ describe('metrics', () => {
     const scraper = { authorization: `Bearer ${narrowed.body.token}` };
     expect((await scrape(scraper)).status).toBe(200);
     expect((await pyfaas.request('GET', '/v1/functions', undefined, scraper)).status).toBe(403);
+  });
+
+  it('counts the Kafka bridge starts per trigger, and their attempts under trigger kind kafka', async () => {
+    const name = functionName('metered-kafka');
+    expect((await pyfaas.request('POST', '/v1/functions', { name, runtime: 'python3', handler: 'main.handler', code: { inline: CODE } })).status).toBe(201);
+    const topic = `metrics-${name}`;
+    const trigger = `t-${name}`;
+    expect((await pyfaas.request('POST', '/v1/triggers', { name: trigger, kind: 'kafka', function: name, config: { topic, startFrom: 'earliest' } })).status).toBe(201);
+    const producer = new Kafka({ brokers: testServices().kafkaBrokers, logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: '{"n":1}' }, { value: '{"n":2}' }, { value: '{"raise":true}' }], acks: -1 });
+    await producer.disconnect();
+    const fn = { function: name, version: '1', trigger: 'kafka' };
+    let last: Family[] = [];
+    const settled = await eventually(async () => {
+      last = await families();
+      return valueOf(last, 'pyfaas_faas_invocations_total', { ...fn, status: 'succeeded' }) >= 2 && valueOf(last, 'pyfaas_faas_errors_total', fn) >= 1;
+    }, 60_000, 250);
+    expect(settled).toBe(true);
+    expect(valueOf(last, 'pyfaas_kafka_bridge_starts_total', { trigger })).toBe(3);
+    expect(valueOf(last, 'pyfaas_kafka_bridge_dead_letters_total', { trigger })).toBe(0);
+    expect(valueOf(last, 'pyfaas_faas_invocations_total', { ...fn, status: 'succeeded' })).toBe(2);
+    // Async invocations retry a function error by the function's retry policy: every attempt counts.
+    expect(valueOf(last, 'pyfaas_faas_errors_total', fn)).toBe(valueOf(last, 'pyfaas_faas_invocations_total', { ...fn, status: 'failed' }));
+    expect(valueOf(last, 'pyfaas_faas_errors_total', fn)).toBeGreaterThanOrEqual(1);
   });
 
   it('serves the same metrics without credentials on the metrics port, and nothing else there', async () => {
