@@ -8,6 +8,7 @@ import { NO_FAAS_METRICS, type FaasRecorder } from '../modules/observability';
 import type { AttemptOutcome, Declined, InvocationPlan } from '../contracts/invocation';
 import { asActivity, toFailure } from './failures';
 import type { VersionSpecs } from './version-specs';
+import type { FunctionLogWriter } from '../modules/observability/logs';
 
 export interface RunFunctionRequest {
   invocationId: string;
@@ -18,6 +19,8 @@ export interface RunFunctionRequest {
   attempt: number;
   /** What started the invocation (`api`, `kafka:<id>`…), for the metrics' trigger kind; absent from older workflows. */
   trigger?: string;
+  /** The principal that started it over the API: its function log lines are readable by it. */
+  caller?: string;
 }
 
 export interface InvokeActivityDeps {
@@ -33,6 +36,8 @@ export interface InvokeActivityDeps {
   fastPath: boolean;
   /** Where attempts record themselves (absent: nowhere). */
   metrics?: FaasRecorder;
+  /** Where each attempt's stdout/stderr goes (queued, written off the hot path; absent: only the invocation record keeps it). */
+  functionLogs?: Pick<FunctionLogWriter, 'record'>;
 }
 
 /** Quiet for the first second (most invocations end sooner), then every 2 s (node heartbeat timeout: 6 s). */
@@ -50,6 +55,11 @@ function heartbeatWhileRunning(context: Context): () => void {
 
 export function createInvokeActivities(deps: InvokeActivityDeps) {
   const metrics = deps.metrics ?? NO_FAAS_METRICS;
+  /** Queues the attempt's output for the function log: no I/O before the outcome goes back. */
+  const keepLogs = (request: RunFunctionRequest, outcome: { logs: AttemptOutcome['logs'] }) =>
+    deps.functionLogs?.record({
+      functionName: request.functionName, version: request.version, invocationId: request.invocationId, attempt: request.attempt, caller: request.caller, at: new Date(), logs: outcome.logs,
+    });
   return {
     /**
      * Reads how to run an invocation whose starter did not (triggers): the active version, or
@@ -87,6 +97,8 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
           metrics.finish(request.functionName, request.version, request.trigger, outcome);
         }
         if (!outcome) return { declined: 'no idle warm instance on this node' };
+        keepLogs(request, outcome);
+        deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, path: 'local' }, 'invocation attempt done');
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'local' as const };
       });
@@ -113,6 +125,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
           metrics.finish(request.functionName, request.version, request.trigger, outcome, outcome?.coldStart ? performance.now() - asked - outcome.durationMs : undefined);
         }
         if (outcome.coldStart) deps.onColdStart?.(request.functionName);
+        keepLogs(request, outcome);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, coldStart: outcome.coldStart }, 'invocation attempt done');
         return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'placed' as const };

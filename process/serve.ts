@@ -36,6 +36,7 @@ import { ModuleService } from '../modules/hub/service';
 import { hubReadinessChecks } from '../modules/hub';
 import { validateExecutor } from '../modules/worker/adapting-pool';
 import { ProcessMetrics, serveMetrics } from '../modules/observability';
+import { functionLogServices, type FunctionLogServices } from './function-logs';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -58,6 +59,8 @@ export interface RunningPyFaaS {
   metrics: ProcessMetrics;
   /** The unauthenticated metrics listener's base URL, when metrics.port is set. */
   metricsUrl?: string;
+  /** The function log: its writer (worker roles), and its store, followers and retention sweep (api roles). */
+  functionLogs: FunctionLogServices;
   close(): Promise<void>;
 }
 
@@ -93,6 +96,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
     closers.push(async () => platform.changes.close());
+    const functionLogs = functionLogServices({ platform, metrics, logger, writer: hasWorker, reader: hasApi });
+    closers.push(() => functionLogs.close());
     // Every role may store payloads; sweeping the same folder from several processes is safe.
     const retention = startPayloadRetention({ store: platform.payloads, logger, retentionMs: config.payloads.retentionMs });
     closers.push(() => retention.stop());
@@ -128,7 +133,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => publisher.close());
       const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, workflowTaskSlots: config.worker.workflowTaskSlots,
-        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic, metrics: metrics.faas },
+        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic, metrics: metrics.faas, functionLogs: functionLogs.writer },
       };
       metrics.observePool(workerPool);
       const worker = await createPyFaaSWorker(workerDeps);
@@ -198,7 +203,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         nodes: platform.nodes, rollouts: new Rollouts({ client, taskQueue, functions, aliases }), bridgeStatus: bridgeStatus(bridge),
         tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
         modules: new ModuleService({ client, taskQueue, registry: platform.registry, installed: platform.installed, store: platform.meta }), hub: platform.hub,
-        metrics,
+        metrics, functionLogs: functionLogs.api,
       });
       await ensureLambdaApiToken({ tokens: platform.tokens, token: config.api.lambdaApiToken, logger });
       const app = createApp({ logger, routes, guard, bodyLimitBytes, middleware: [lambdaApiMiddleware({ token: config.api.lambdaApiToken, logger })], metrics: metrics.http });
@@ -217,7 +222,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       metricsUrl = `http://${host}:${port}`;
     }
     logger.info({ role: config.role, apiUrl, metricsUrl, metrics: config.metrics.enabled, temporal: address, taskQueue, nodeId: config.nodeId }, 'PyFaaS started');
-    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, adminTokenFile, routes: served, metrics, metricsUrl, close: closeAll };
+    return { apiUrl, client, meta: platform.meta, platform, triggers, bridge, pool, workerDone, adminTokenFile, routes: served, metrics, metricsUrl, functionLogs, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -20,6 +20,7 @@ import type { Scalers } from '../modules/scaling/scalers';
 import type { ExecutionPool } from '../modules/worker';
 import type { Platform } from './platform';
 import type { FaasRecorder } from '../modules/observability';
+import type { FunctionLogWriter } from '../modules/observability/logs';
 
 /** Where `npm run build` writes the prebundled workflow code. */
 export function workflowBundlePath(): string {
@@ -50,12 +51,14 @@ export interface PlatformDeps {
   deadLetterTopic: string;
   /** Where attempts record their metrics (absent: nowhere). */
   metrics?: FaasRecorder;
+  /** Where attempts' stdout/stderr go (absent: only the invocation records keep it). */
+  functionLogs?: FunctionLogWriter;
 }
 
-function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic, metrics }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
+function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic, metrics, functionLogs }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry, reads, scalingHistory } = platform;
   return {
-    ...createInvokeActivities({ nodeId, reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn), metrics }),
+    ...createInvokeActivities({ nodeId, reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn), metrics, functionLogs }),
     ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId, onNoWarmInstance: (fn) => scalers.wake(fn) }),
     ...createScalingActivities({ client, reads, nodes, history: scalingHistory, registry, logger }),
     ...createNodeScalingActivities({ specs, pool }),
@@ -97,7 +100,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
 export async function createNodeWorker(deps: Omit<WorkerDeps, 'platform' | 'bundlePath'> & { platform: PlatformDeps }): Promise<Worker> {
   const { platform, pool, payloads } = { ...deps.platform, payloads: deps.platform.platform.payloads };
   const { specs, reads } = platform;
-  const invoke = createInvokeActivities({ nodeId: deps.nodeId, reads, specs, pool, payloads, logger: deps.logger, fastPath: false, onColdStart: (fn) => deps.platform.scalers.wake(fn), metrics: deps.platform.metrics });
+  const invoke = createInvokeActivities({ nodeId: deps.nodeId, reads, specs, pool, payloads, logger: deps.logger, fastPath: false, onColdStart: (fn) => deps.platform.scalers.wake(fn), metrics: deps.platform.metrics, functionLogs: deps.platform.functionLogs });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

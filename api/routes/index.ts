@@ -20,6 +20,7 @@ import type { RouteSpec } from '../route';
 import { aliasRoutes } from './aliases';
 import { auditRoutes } from './audit';
 import { functionRoutes } from './functions';
+import { functionLogRoutes, type FunctionLogRoutesDeps } from './function-logs';
 import { healthRoutes } from './health';
 import { httpTriggerRoutes } from './http-triggers';
 import { invocationRoutes } from './invocations';
@@ -55,6 +56,8 @@ export interface ApiRoutesDeps {
   bodyLimitBytes: number;
   /** This process's metrics, served at GET /metrics (absent: no such route). */
   metrics?: ProcessMetrics;
+  /** The function log and this process's followers (GET /v1/functions/{name}/logs). */
+  functionLogs?: FunctionLogRoutesDeps['functionLogs'];
 }
 
 /** The route table: every route the API answers, each declared once with its permission. */
@@ -64,6 +67,7 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
     ...metricsRoutes(deps.metrics),
     ...functionRoutes(deps),
     ...invocationRoutes(deps),
+    ...functionLogRoutes(deps),
     ...aliasRoutes(deps),
     ...triggerRoutes(deps),
     ...nodeRoutes(deps),

@@ -3,6 +3,7 @@ import type { Destinations, RetrySettings } from '../../contracts/invocation';
 import type { ExecutorSetting } from '../worker/adapter';
 import { AliasSchema } from './aliases';
 import { AuditEventSchema } from './audit-entity';
+import { FunctionLogLineSchema } from './function-log-entity';
 import { PolicySchema } from './policies';
 import { RevisionSchema } from './revisions';
 import { ScalingHistorySchema } from './scaling-history';
@@ -182,4 +183,4 @@ export const WorkerNodeSchema = new EntitySchema<WorkerNodeRecord>({
   },
 });
 
-export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema, ScalingHistorySchema, InstalledModuleSchema, ModuleProcessSchema];
+export const ALL_ENTITIES = [FunctionSchema, FunctionVersionSchema, TriggerSchema, WorkerNodeSchema, AliasSchema, TokenSchema, AuditEventSchema, PolicySchema, RevisionSchema, ScalingHistorySchema, InstalledModuleSchema, ModuleProcessSchema, FunctionLogLineSchema];

@@ -5,6 +5,7 @@ import { FunctionSchema, FunctionVersionSchema, type FunctionRecord, type Functi
 import type { CreateFunctionInput, UpdateFunctionInput } from './function-input';
 import type { MetaStore } from './store';
 import { AliasSchema } from './aliases';
+import { FunctionLogLineSchema } from './function-log-entity';
 import { announced, type ChangeFeed } from './revisions';
 
 export class FunctionNotFoundError extends NotFoundError {
@@ -185,6 +186,7 @@ export class FunctionService {
       const hashes = [...new Set(versions.map((v) => v.codeHash))];
       await em.nativeDelete(FunctionVersionSchema, { functionName: name });
       await em.nativeDelete(AliasSchema, { functionName: name });
+      await em.nativeDelete(FunctionLogLineSchema, { functionName: name });
       await em.nativeDelete(FunctionSchema, { name });
       const stillUsed = await em.find(FunctionVersionSchema, { codeHash: { $in: hashes } }, { fields: ['codeHash'] });
       const used = new Set(stillUsed.map((v) => v.codeHash));

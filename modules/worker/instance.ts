@@ -91,7 +91,7 @@ export class Instance {
   private readonly log: Logger;
   private readonly tail = new LogTail();
   private sequence = 0;
-  private pending: { id: number; end: (ending: Ending) => void } | undefined;
+  private pending: { id: number; invocationId: string; end: (ending: Ending) => void } | undefined;
   private starting: { ready: () => void; fail: (err: Error) => void } | undefined;
   private interpreterPidCache: number | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -195,7 +195,7 @@ export class Instance {
     this.stateNow = 'busy';
     const started = performance.now();
     const logMark = this.tail.total;
-    const ended = new Promise<Ending>((resolve) => (this.pending = { id, end: resolve }));
+    const ended = new Promise<Ending>((resolve) => (this.pending = { id, invocationId: request.invocationId, end: resolve }));
     const timer = setTimeout(() => this.pending?.end({ kind: 'timeout' }), timeoutMs);
     const cancel = () => this.pending?.end({ kind: 'cancelled' });
     if (signal?.aborted) cancel();
@@ -318,7 +318,7 @@ export class Instance {
     const drain = (name: string) => (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       this.tail.append(text);
-      this.log.debug({ stream: name, text: text.slice(0, 1024) }, 'instance output');
+      this.log.debug({ invocationId: this.pending?.invocationId, stream: name, text: text.slice(0, 1024) }, 'instance output');
     };
     child.stdout!.on('data', drain('stdout'));
     child.stderr!.on('data', drain('stderr'));
@@ -328,7 +328,7 @@ export class Instance {
         for (const frame of reader.push(chunk)) this.handle(asShimMessage(frame));
       } catch (err) {
         const reason = (err as Error).message;
-        this.log.warn({ err }, 'the shim broke the protocol; killing the instance');
+        this.log.warn({ err, invocationId: this.pending?.invocationId }, 'the shim broke the protocol; killing the instance');
         this.failStart(this.loadError(`it broke the protocol: ${reason}`));
         this.pending?.end({ kind: 'broken', reason });
         void this.kill();
@@ -366,7 +366,7 @@ export class Instance {
     this.exitSeen = true;
     this.stateNow = 'dead';
     const outOfMemory = (this.limits?.outOfMemory(exit) ?? false) || /JavaScript heap out of memory|Reached heap limit/.test(this.tail.lastLines(40));
-    this.log.debug({ ...exit, outOfMemory, err: spawnError }, 'instance exited');
+    this.log.debug({ ...exit, invocationId: this.pending?.invocationId, outOfMemory, err: spawnError }, 'instance exited');
     this.failStart(
       spawnError
         ? new SetupError(`The sandbox for ${this.spec.functionName} could not be started: ${spawnError.message}.`)
