@@ -1,3 +1,4 @@
+import { startPeriodicSweep, type PeriodicSweep } from '../../common/periodic-sweep';
 import type { Logger } from '../../common/logger';
 import type { PayloadStore } from './payloads';
 
@@ -13,12 +14,8 @@ export interface PayloadRetentionOptions {
   intervalMs?: number;
 }
 
-export interface PayloadRetention {
-  /** Sweeps now (also what the timer runs); never throws, logs a failure instead. */
-  sweepNow(): Promise<{ removed: number; kept: number } | undefined>;
-  /** Stops the timer and waits for a sweep in progress. */
-  stop(): Promise<void>;
-}
+/** `sweepNow` never throws, logs a failure instead; `stop` stops the timer and waits for a sweep in progress. */
+export type PayloadRetention = PeriodicSweep<{ removed: number; kept: number }>;
 
 /**
  * Removes the payloads of ended invocations once they are older than the retention, on a
@@ -29,34 +26,14 @@ export interface PayloadRetention {
 export function startPayloadRetention(options: PayloadRetentionOptions): PayloadRetention {
   const retentionMs = options.retentionMs ?? DEFAULT_PAYLOAD_RETENTION_MS;
   if (!(retentionMs > 0)) throw new RangeError(`The payload retention must be a positive number of milliseconds, not ${retentionMs}.`);
-  const intervalMs = options.intervalMs ?? Math.max(1000, Math.floor(retentionMs / 24));
-  let running: Promise<{ removed: number; kept: number } | undefined> | undefined;
-  let stopped = false;
-
-  const sweepNow = () => {
-    running ??= options.store
-      .sweep(retentionMs)
-      .then((result) => {
-        if (result.removed > 0) options.logger.info({ ...result, retentionMs }, 'removed expired payloads');
-        return result;
-      })
-      .catch((err: unknown) => {
-        options.logger.warn({ err }, 'the payload sweep failed; it runs again at the next interval');
-        return undefined;
-      })
-      .finally(() => (running = undefined));
-    return running;
-  };
-
-  const timer = setInterval(() => void sweepNow(), intervalMs);
-  timer.unref();
-  void sweepNow();
-  return {
-    sweepNow: () => (stopped ? Promise.resolve(undefined) : sweepNow()),
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+  return startPeriodicSweep({
+    intervalMs: options.intervalMs ?? Math.max(1000, Math.floor(retentionMs / 24)),
+    logger: options.logger,
+    failure: 'the payload sweep failed; it runs again at the next interval',
+    async sweep() {
+      const result = await options.store.sweep(retentionMs);
+      if (result.removed > 0) options.logger.info({ ...result, retentionMs }, 'removed expired payloads');
+      return result;
     },
-  };
+  });
 }

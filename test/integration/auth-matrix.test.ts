@@ -64,6 +64,12 @@ describe('the auth matrix: every route × every kind of caller answers as the ro
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('declares the function log as invocation:read, scoped to the function it names', () => {
+    const logs = pyfaas.running.routes!.find((r) => r.method === 'get' && r.path === '/v1/functions/{name}/logs');
+    expect(logs?.access).toBe('invocation:read');
+    expect(logs?.target).toBeDefined();
+  });
+
   it.each(CALLERS)('as %s', async (caller) => {
     const mismatches: string[] = [];
     for (const route of pyfaas.running.routes!) {
