@@ -19,8 +19,11 @@ export function buildProgram(exit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError('(run pyfaas help for the commands)')
     .addHelpText('after', FOOTER);
+  program.commandsGroup('Run the platform:');
   registerServerCommands(program, exit);
+  program.commandsGroup('Use it over the API (after pyfaas login):');
   registerClientCommands(program);
+  program.commandsGroup('Help:');
   return program;
 }
 
