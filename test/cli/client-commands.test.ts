@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CLI } from '../support/cli';
 import { functionName, startTestPyFaaS, type TestPyFaaS } from '../support/pyfaas';
-import { runClient } from './client-support';
+import { runClient, startClient, until } from './client-support';
 
 const HELLO = 'import json\n\ndef handler(event, context):\n    print("hello log", event.get("name"))\n    return {"hello": event.get("name", "world"), "version": 1}\n';
 const RAISES = 'def handler(event, context):\n    raise ValueError("no good: " + str(event.get("why")))\n';
@@ -132,6 +132,30 @@ describe('pyfaas client commands (built CLI, real API)', () => {
     const invocations = await run(['invocations', '--fn', fn, '--status', 'succeeded', '--json']);
     expect(invocations.code).toBe(0);
     expect(JSON.parse(invocations.stdout).items.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('logs prints the lines invocations printed, with their invocation ids; --json parses', async () => {
+    await until(async () => (await run(['logs', fn])).stdout.includes('hello log Bob'), 'the logged lines');
+    const logs = await run(['logs', fn]);
+    expect(logs.code).toBe(0);
+    expect(logs.stdout).toMatch(new RegExp(`^\\S+Z ${fn}-\\S+ v1 hello log Ada$`, 'm'));
+    const json = JSON.parse((await run(['logs', fn, '--json', '--limit', '1'])).stdout);
+    expect(json.items).toHaveLength(1);
+    expect(json.items[0]).toMatchObject({ stream: 'stdout', line: expect.stringMatching(/^hello log /) });
+    expect((await run(['logs', fn, '--since', 'soon'])).code).toBe(2);
+  });
+
+  it('logs -f prints a line from an invocation made after it started, until Ctrl-C', async () => {
+    const following = startClient(['logs', fn, '-f', '--limit', '1'], { home });
+    try {
+      await until(() => following.stdout().includes('hello log'), 'the backlog line');
+      expect(following.stdout()).not.toContain('hello log Live');
+      expect((await run(['invoke', fn, '--data', '{"name":"Live"}'])).code).toBe(0);
+      await until(() => following.stdout().includes('hello log Live'), 'the live line');
+    } finally {
+      following.child.kill('SIGINT');
+    }
+    expect((await following.exited).code).toBe(0);
   });
 
   it('a raising function exits 1 with its error type and message', async () => {
