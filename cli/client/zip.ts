@@ -30,6 +30,22 @@ const UTF8_NAMES = 1 << 11;
 const MADE_BY_UNIX = (3 << 8) | 20;
 
 /**
+ * The run of fields a local file header and its central directory entry share, in the same
+ * order (APPNOTE 4.3.7 and 4.3.12): version needed, flags, method, time, date, CRC, sizes, name length.
+ */
+function writeSharedFields(buffer: Buffer, at: number, fields: { method: number; crc: number; compressed: number; size: number; nameLength: number }): void {
+  buffer.writeUInt16LE(20, at);
+  buffer.writeUInt16LE(UTF8_NAMES, at + 2);
+  buffer.writeUInt16LE(fields.method, at + 4);
+  buffer.writeUInt16LE(DOS_TIME, at + 6);
+  buffer.writeUInt16LE(DOS_DATE, at + 8);
+  buffer.writeUInt32LE(fields.crc, at + 10);
+  buffer.writeUInt32LE(fields.compressed, at + 14);
+  buffer.writeUInt32LE(fields.size, at + 18);
+  buffer.writeUInt16LE(fields.nameLength, at + 22);
+}
+
+/**
  * A zip archive (deflate, or stored when deflate does not help) of the entries in the order
  * given, in memory. Deterministic: fixed timestamps, so unchanged code zips to the same bytes.
  * No zip64: callers keep far below 4 GiB and 65,535 entries (the API takes 50 MiB).
@@ -44,30 +60,14 @@ export function buildZip(entries: readonly ZipEntry[]): Buffer {
     const stored = deflated.length >= entry.data.length;
     const body = stored ? entry.data : deflated;
     const crc = crc32(entry.data);
+    const shared = { method: stored ? 0 : 8, crc, compressed: body.length, size: entry.data.length, nameLength: name.length };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(UTF8_NAMES, 6);
-    local.writeUInt16LE(stored ? 0 : 8, 8);
-    local.writeUInt16LE(DOS_TIME, 10);
-    local.writeUInt16LE(DOS_DATE, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
+    writeSharedFields(local, 4, shared);
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
     header.writeUInt16LE(MADE_BY_UNIX, 4);
-    header.writeUInt16LE(20, 6);
-    header.writeUInt16LE(UTF8_NAMES, 8);
-    header.writeUInt16LE(stored ? 0 : 8, 10);
-    header.writeUInt16LE(DOS_TIME, 12);
-    header.writeUInt16LE(DOS_DATE, 14);
-    header.writeUInt32LE(crc, 16);
-    header.writeUInt32LE(body.length, 20);
-    header.writeUInt32LE(entry.data.length, 24);
-    header.writeUInt16LE(name.length, 28);
+    writeSharedFields(header, 6, shared);
     header.writeUInt32LE(((entry.executable ? 0o100755 : 0o100644) << 16) >>> 0, 38);
     header.writeUInt32LE(offset, 42);
     parts.push(local, name, body);

@@ -1,15 +1,9 @@
 import type { Command } from 'commander';
+import type { AliasView } from '../client/api-types';
 import { usageError } from '../client/exit-codes';
 import { seg } from '../client/http';
 import { printTable } from '../client/output';
 import { apiClient, emit, positiveInt, withJson } from './shared';
-
-interface AliasView {
-  name: string;
-  functionName: string;
-  versions: Array<{ version: number; weight: number }>;
-  updatedAt: string;
-}
 
 /** `3` → version 3 with all the traffic; `3=90` → 90 percent. */
 export function parseRoute(text: string): { version: number; weight: number } {

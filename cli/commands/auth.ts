@@ -1,18 +1,10 @@
 import type { Command } from 'commander';
+import type { PrincipalView as Principal } from '../client/api-types';
 import { configFile, deleteConfig, normaliseUrl, saveConfig } from '../client/config';
 import { usageError } from '../client/exit-codes';
 import { ApiClient } from '../client/http';
 import { printFields } from '../client/output';
 import { apiClient, emit, readStdin, withJson } from './shared';
-
-interface Principal {
-  id: string;
-  name: string;
-  role: string;
-  permissions: string[];
-  functions: unknown;
-  expiresAt: string | null;
-}
 
 function printPrincipal(url: string, principal: Principal): void {
   printFields([

@@ -1,21 +1,11 @@
 import type { Command } from 'commander';
+import type { Deployed, DeploymentView } from '../client/api-types';
 import { CliError, EXIT } from '../client/exit-codes';
 import { seg, type ApiClient } from '../client/http';
 import { formatBytes, printJson, progress } from '../client/output';
 import { readDeployPackage, SETTINGS_FILE, type DeployFlags } from './deploy-package';
 import { apiClient } from './shared';
 import { watchSteps, type StepsView } from './watch-steps';
-
-interface DeploymentView extends StepsView {
-  deploymentId: string;
-  functionName: string;
-  version: number;
-}
-
-interface Deployed {
-  function: { name: string; activeVersion: number | null };
-  deployment?: DeploymentView;
-}
 
 async function exists(client: ApiClient, name: string): Promise<boolean> {
   try {

@@ -1,34 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import type { FunctionView, VersionView } from '../client/api-types';
 import { usageError } from '../client/exit-codes';
 import { seg } from '../client/http';
 import { printFields, printTable } from '../client/output';
 import { apiClient, emit, positiveInt, withJson } from './shared';
-
-interface FunctionView {
-  name: string;
-  runtime: string;
-  handler: string;
-  description: string;
-  labels: Record<string, string>;
-  env: Record<string, string>;
-  memoryMb: number;
-  timeoutMs: number;
-  maxConcurrency: number;
-  allowNetwork: boolean;
-  activeVersion: number | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-interface VersionView {
-  number: number;
-  status: string;
-  codeHash: string;
-  config: { runtime: string; handler: string; memoryMb: number; timeoutMs: number };
-  error?: string | null;
-  createdAt: string;
-}
 
 const labels = (value: Record<string, string>) => Object.entries(value).map(([k, v]) => `${k}=${v}`).join(',');
 

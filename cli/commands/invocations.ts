@@ -1,24 +1,8 @@
 import type { Command } from 'commander';
+import type { InvocationView } from '../client/api-types';
 import { seg } from '../client/http';
 import { printFields, printTable } from '../client/output';
 import { apiClient, emit, positiveInt, withJson } from './shared';
-
-interface InvocationView {
-  invocationId: string;
-  functionName: string;
-  version?: number;
-  status: string;
-  mode?: string;
-  trigger?: string;
-  result?: unknown;
-  error?: { type: string; message: string };
-  logs?: { stdout: string; stderr: string };
-  coldStart?: boolean;
-  attempts?: number;
-  durationMs?: number;
-  startedAt?: string;
-  finishedAt?: string;
-}
 
 /** invocations (list, newest first) and invocation <id> (one, with its result, error and logs). */
 export function registerInvocationCommands(program: Command): void {

@@ -1,19 +1,10 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
+import type { InvocationView } from '../client/api-types';
 import { CliError, EXIT, usageError } from '../client/exit-codes';
 import { seg } from '../client/http';
 import { printJson } from '../client/output';
 import { apiClient, parseJsonOption, positiveInt, readStdin } from './shared';
-
-interface InvocationView {
-  invocationId: string;
-  status: string;
-  version?: number;
-  result?: unknown;
-  error?: { type: string; message: string; stack?: string };
-  logs?: { stdout: string; stderr: string; truncated: boolean };
-  durationMs?: number;
-}
 
 interface InvokeFlags {
   data?: string;

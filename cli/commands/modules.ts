@@ -1,33 +1,10 @@
 import type { Command } from 'commander';
+import type { HubModule, Installation, ModuleView } from '../client/api-types';
 import { CliError, EXIT } from '../client/exit-codes';
 import { seg } from '../client/http';
 import { printJson, printTable, progress } from '../client/output';
 import { apiClient, emit, withJson } from './shared';
 import { watchSteps, type StepsView } from './watch-steps';
-
-interface ModuleView {
-  kind: string;
-  id: string;
-  version: string;
-  source: string;
-  package?: string;
-  description: string;
-  usedBy: string[];
-}
-
-interface HubModule {
-  package: string;
-  version: string;
-  kind: string;
-  id: string;
-  description: string;
-}
-
-interface Installation extends StepsView {
-  installationId: string;
-  package: string;
-  version: string;
-}
 
 /** modules ls/search/install/uninstall: the platform's side of the Module Hub (admins). */
 export function registerModuleCommands(program: Command): void {

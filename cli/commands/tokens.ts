@@ -1,20 +1,8 @@
 import type { Command } from 'commander';
+import type { TokenCreated, TokenView } from '../client/api-types';
 import { seg } from '../client/http';
 import { printTable } from '../client/output';
 import { apiClient, emit, positiveInt, withJson } from './shared';
-
-interface TokenView {
-  id: string;
-  name: string;
-  role: string;
-  permissions: string[] | null;
-  functions: { names?: string[]; labels?: Record<string, string> } | null;
-  hint: string;
-  createdAt: string;
-  expiresAt: string | null;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-}
 
 /** tokens ls/create/revoke over /v1/tokens (admins). */
 export function registerTokenCommands(program: Command): void {
@@ -55,7 +43,7 @@ export function registerTokenCommands(program: Command): void {
       functions: flags.fn ? { names: flags.fn } : undefined,
       expiresInDays: flags.expiresInDays === undefined ? undefined : positiveInt(flags.expiresInDays, '--expires-in-days'),
     };
-    const { body } = await apiClient().request<TokenView & { token: string }>('POST', '/v1/tokens', { body: request });
+    const { body } = await apiClient().request<TokenCreated>('POST', '/v1/tokens', { body: request });
     emit(flags, body, (t) => {
       console.log(t.token);
       process.stderr.write(`created token ${t.id} (${t.role}); it is not shown again\n`);

@@ -1,19 +1,9 @@
 import type { Command } from 'commander';
+import type { TriggerCreated, TriggerView } from '../client/api-types';
 import { usageError } from '../client/exit-codes';
 import { seg } from '../client/http';
 import { printFields, printTable } from '../client/output';
 import { apiClient, emit, parseJsonOption, withJson } from './shared';
-
-interface TriggerView {
-  name: string;
-  kind: string;
-  function: string;
-  config: Record<string, unknown>;
-  paused: boolean;
-  description: string;
-  requiresApiKey: boolean;
-  createdAt: string;
-}
 
 /** triggers ls/get/create/rm over /v1/triggers (http, kafka, schedule and installed kinds). */
 export function registerTriggerCommands(program: Command): void {
@@ -55,7 +45,7 @@ export function registerTriggerCommands(program: Command): void {
     const config = parseJsonOption(flags.config, '--config');
     if (typeof config !== 'object' || config === null || Array.isArray(config)) throw usageError('--config must be a JSON object.');
     const request = { name, kind: flags.kind, function: flags.fn, config, paused: flags.paused, description: flags.description };
-    const { body } = await apiClient().request<{ trigger: TriggerView; apiKey?: string }>('POST', '/v1/triggers', { body: request });
+    const { body } = await apiClient().request<TriggerCreated>('POST', '/v1/triggers', { body: request });
     emit(flags, body, ({ trigger, apiKey }) => {
       console.log(`created ${trigger.kind} trigger ${trigger.name} → ${trigger.function}`);
       if (apiKey) console.log(`API key (shown once): ${apiKey}`);

@@ -10,8 +10,8 @@ export interface StepsView {
 const POLL_MS = 250;
 
 /**
- * Polls `read` until the work leaves `running`, printing each step (to stderr) when its
- * status changes, with the seconds since watching began. Resolves with the last view; a read
+ * Polls `read` until the work leaves `running`, printing each step (to stderr) when it starts and
+ * when it ends, with the seconds since watching began. Resolves with the last view; a read
  * that fails rejects (the work itself goes on in the platform).
  */
 export async function watchSteps<T extends StepsView>(read: () => Promise<T>, first?: T): Promise<T> {
@@ -19,7 +19,7 @@ export async function watchSteps<T extends StepsView>(read: () => Promise<T>, fi
   const seen = new Map<string, string>();
   const show = (view: T) => {
     for (const step of view.steps) {
-      if (seen.get(step.name) === step.status) continue;
+      if (step.status === 'pending' || seen.get(step.name) === step.status) continue;
       seen.set(step.name, step.status);
       const seconds = dim(`${((Date.now() - started) / 1000).toFixed(1)}s`, process.stderr);
       progress(`  ${step.name.padEnd(22)} ${step.status.padEnd(11)} ${seconds}${step.error ? `  ${step.error}` : ''}`);
