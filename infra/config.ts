@@ -40,6 +40,8 @@ const schema = z
       address: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
       namespace: z.string().min(1).default('default'),
       taskQueue: z.string().min(1).default('pyfaas'),
+      /** The Temporal Web UI as a browser reaches it (the console links each invocation there); unset, http://<address host>:<stack.temporalUiPort>. */
+      uiUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
     }).default({}),
     kafka: z.object({
       brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
@@ -151,6 +153,7 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_TEMPORAL_ADDRESS: 'temporal.address',
   PYFAAS_TEMPORAL_NAMESPACE: 'temporal.namespace',
   PYFAAS_TASK_QUEUE: 'temporal.taskQueue',
+  PYFAAS_TEMPORAL_UI_URL: 'temporal.uiUrl',
   PYFAAS_KAFKA_BROKERS: 'kafka.brokers',
   PYFAAS_KAFKA_CLIENT_ID: 'kafka.clientId',
   PYFAAS_KAFKA_INVOKE_TOPIC: 'kafka.invokeTopic',

@@ -4,6 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp, createRouteGuard } from '../api';
 import type { RouteSpec } from '../api/route';
 import { apiRoutes } from '../api/routes';
+import { temporalUiUrlOf } from '../api/routes/console';
 import { ensureLambdaApiToken, lambdaApiMiddleware } from '../api/routes/lambda-access';
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
@@ -204,6 +205,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         tokens: platform.tokens, authPolicy: () => gate.current(), audit: platform.audit, policies: platform.policies,
         modules: new ModuleService({ client, taskQueue, registry: platform.registry, installed: platform.installed, store: platform.meta }), hub: platform.hub,
         metrics, functionLogs: functionLogs.api,
+        console: { temporalUiUrl: temporalUiUrlOf(address, config.stack.temporalUiPort, config.temporal.uiUrl), temporalNamespace: namespace },
       });
       await ensureLambdaApiToken({ tokens: platform.tokens, token: config.api.lambdaApiToken, logger });
       const app = createApp({ logger, routes, guard, bodyLimitBytes, middleware: [lambdaApiMiddleware({ token: config.api.lambdaApiToken, logger })], metrics: metrics.http });

@@ -19,6 +19,7 @@ import type { Readiness } from '../../process/readiness';
 import type { RouteSpec } from '../route';
 import { aliasRoutes } from './aliases';
 import { auditRoutes } from './audit';
+import { consoleRoutes, type ConsoleSettings } from './console';
 import { functionRoutes } from './functions';
 import { functionLogRoutes, type FunctionLogRoutesDeps } from './function-logs';
 import { healthRoutes } from './health';
@@ -58,6 +59,8 @@ export interface ApiRoutesDeps {
   metrics?: ProcessMetrics;
   /** The function log and this process's followers (GET /v1/functions/{name}/logs). */
   functionLogs?: FunctionLogRoutesDeps['functionLogs'];
+  /** The web console at / (absent: not served). */
+  console?: ConsoleSettings;
 }
 
 /** The route table: every route the API answers, each declared once with its permission. */
@@ -78,5 +81,6 @@ export function apiRoutes(deps: ApiRoutesDeps): RouteSpec[] {
     ...httpTriggerRoutes(deps),
     ...webhookRoutes(deps),
     ...lambdaRoutes(deps),
+    ...consoleRoutes(deps),
   ];
 }
