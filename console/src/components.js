@@ -52,7 +52,7 @@ export function Chart({ data, series, height = 180, sparkline = false, title }) 
   useEffect(() => {
     const width = Math.max(box.current.clientWidth, sparkline ? 120 : 300);
     const options = sparkline
-      ? { width, height, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }], scales: { x: { time: true } }, series: [{}, { stroke: '#2f6fde', fill: 'rgba(47,111,222,0.15)', width: 1, points: { show: false } }] }
+      ? { width, height, legend: { show: false }, cursor: { show: false }, axes: [{ show: false }, { show: false }], scales: { x: { time: true }, y: { range: (_u, _min, max) => [-0.1 * Math.max(1, max), 1.1 * Math.max(1, max)] } }, series: [{}, { stroke: '#2f6fde', fill: 'rgba(47,111,222,0.15)', width: 1, points: { show: false } }] }
       : { title, width, height, scales: { x: { time: true } }, series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, points: { show: false }, spanGaps: true }))] };
     plot.current = new uPlot(options, data, box.current);
     return () => plot.current.destroy();
