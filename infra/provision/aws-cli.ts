@@ -30,7 +30,8 @@ export function awsCliVenvDir(dataDir: string): string {
 
 /**
  * A venv at `<dataDir>/aws-cli` with the pinned awscli and boto3, made from the system CPython.
- * Idempotent: a venv whose marker names the same pins is only checked. Throws SetupError when
+ * Idempotent: a venv whose marker names the same pins and the same place is only checked (a venv
+ * holds its own path in every script's shebang, so a moved one is made again). Throws SetupError when
  * the venv cannot be made or pip cannot install (PyPI does not answer).
  */
 export async function ensureAwsCli(dataDir: string, logger: Logger): Promise<AwsCli> {
@@ -38,7 +39,7 @@ export async function ensureAwsCli(dataDir: string, logger: Logger): Promise<Aws
   const python = path.join(venv, 'bin', 'python');
   const aws = path.join(venv, 'bin', 'aws');
   const marker = path.join(venv, 'requirements.version');
-  const wanted = AWS_CLI_REQUIREMENTS.join(' ');
+  const wanted = `${AWS_CLI_REQUIREMENTS.join(' ')} in ${venv}`;
   if (existsSync(aws) && existsSync(marker) && readFileSync(marker, 'utf8').trim() === wanted) {
     logger.info({ step: 'aws-cli', venv }, `aws-cli: ${AWS_CLI_REQUIREMENTS[0]} and ${AWS_CLI_REQUIREMENTS[1]} already installed`);
     return { aws, python };
@@ -50,7 +51,7 @@ export async function ensureAwsCli(dataDir: string, logger: Logger): Promise<Aws
     const made = await runCommand(system, ['-m', 'venv', venv], { timeoutMs: 5 * 60_000 });
     if (made.code !== 0) throw new SetupError(`${system} -m venv ${venv} failed (is python3-venv installed?). Last lines:\n${tail(made.output)}`);
     const installed = await runCommand(python, ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--no-deps', ...AWS_CLI_REQUIREMENTS], { timeoutMs: 10 * 60_000 });
-    if (installed.code !== 0 || !existsSync(aws)) throw new SetupError(`pip install ${wanted} failed; check that PyPI answers. Last lines:\n${tail(installed.output)}`);
+    if (installed.code !== 0 || !existsSync(aws)) throw new SetupError(`pip install ${AWS_CLI_REQUIREMENTS.join(' ')} failed; check that PyPI answers. Last lines:\n${tail(installed.output)}`);
     writeFileSync(marker, wanted);
   });
   return { aws, python };

@@ -75,7 +75,7 @@ describe('platform policies', () => {
     expect(byKind.scaling).toEqual({ default: { module: 'kpa', params: {} } });
     expect(byKind.runtime).toEqual({});
     expect(byKind.trigger).toEqual({});
-    expect(byKind.observability).toEqual({});
+    expect(byKind.observability).toEqual({ functionLogs: { capture: 'all', retentionHours: 72 }, metrics: { enabled: true }, functions: {} });
   });
 
   it.each([
