@@ -3,6 +3,7 @@ import type { Logger } from '../common/logger';
 import { DEAD_LETTER_HEADERS as H } from '../modules/trigger/kafka/dead-letter';
 import type { KafkaPublisher } from '../modules/trigger/kafka/publisher';
 import type { PayloadStore } from '../modules/task/payloads';
+import { NO_DELIVERY_METRICS, type DeliveryRecorder } from '../modules/observability';
 import type { Destination, FunctionErrorInfo } from '../contracts/invocation';
 
 /** What a destination receives when an async invocation ends. */
@@ -30,6 +31,8 @@ export interface DestinationActivityDeps {
   payloads: PayloadStore;
   deadLetterTopic: string;
   logger: Logger;
+  /** Where each try and each dead-lettered record is counted (absent: nowhere). */
+  metrics?: DeliveryRecorder;
 }
 
 const WEBHOOK_TIMEOUT_MS = 10_000;
@@ -40,6 +43,7 @@ function refused(status: number): boolean {
 }
 
 export function createDestinationActivities(deps: DestinationActivityDeps) {
+  const metrics = deps.metrics ?? NO_DELIVERY_METRICS;
   /** The record as JSON, with stored (large) event and result read back in. */
   async function body(delivery: DeliveryRecord): Promise<string> {
     const { eventRef, resultRef, ...rest } = delivery;
@@ -56,19 +60,25 @@ export function createDestinationActivities(deps: DestinationActivityDeps) {
      */
     async deliverInvocationRecord({ destination, delivery, deliveryId }: { destination: Destination; delivery: DeliveryRecord; deliveryId: string }): Promise<void> {
       const payload = await body(delivery);
-      if (destination.type === 'kafka') {
-        await deps.publisher.send(destination.topic, [{ key: delivery.invocationId, value: payload, headers: { 'pyfaas-delivery-id': deliveryId, 'pyfaas-condition': delivery.condition } }]);
-      } else {
-        const response = await fetch(destination.url, {
-          method: 'POST',
-          headers: { ...destination.headers, 'content-type': 'application/json', 'x-pyfaas-delivery-id': deliveryId, 'x-pyfaas-condition': delivery.condition },
-          body: payload,
-          signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
-        });
-        await response.body?.cancel();
-        if (refused(response.status)) throw ApplicationFailure.nonRetryable(`The webhook ${destination.url} refused the record with HTTP ${response.status}.`, 'DESTINATION_REJECTED');
-        if (!response.ok) throw new Error(`The webhook ${destination.url} answered HTTP ${response.status}.`);
+      try {
+        if (destination.type === 'kafka') {
+          await deps.publisher.send(destination.topic, [{ key: delivery.invocationId, value: payload, headers: { 'pyfaas-delivery-id': deliveryId, 'pyfaas-condition': delivery.condition } }]);
+        } else {
+          const response = await fetch(destination.url, {
+            method: 'POST',
+            headers: { ...destination.headers, 'content-type': 'application/json', 'x-pyfaas-delivery-id': deliveryId, 'x-pyfaas-condition': delivery.condition },
+            body: payload,
+            signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
+          });
+          await response.body?.cancel();
+          if (refused(response.status)) throw ApplicationFailure.nonRetryable(`The webhook ${destination.url} refused the record with HTTP ${response.status}.`, 'DESTINATION_REJECTED');
+          if (!response.ok) throw new Error(`The webhook ${destination.url} answered HTTP ${response.status}.`);
+        }
+      } catch (err) {
+        metrics.delivery(destination.type, err instanceof ApplicationFailure && err.type === 'DESTINATION_REJECTED' ? 'rejected' : 'failed');
+        throw err;
       }
+      metrics.delivery(destination.type, 'delivered');
       deps.logger.info({ invocationId: delivery.invocationId, destination: destination.type, condition: delivery.condition }, 'invocation record delivered');
     },
 
@@ -85,6 +95,7 @@ export function createDestinationActivities(deps: DestinationActivityDeps) {
           'pyfaas-delivery-id': deliveryId,
         },
       }]);
+      metrics.deadLettered(destination.type);
       deps.logger.warn({ invocationId: delivery.invocationId, reason, deadLetterTopic: deps.deadLetterTopic }, 'invocation record dead-lettered: its destination kept failing');
     },
   };

@@ -21,6 +21,8 @@ export interface RunFunctionRequest {
   trigger?: string;
   /** The principal that started it over the API: its function log lines are readable by it. */
   caller?: string;
+  /** When the invocation's workflow started (ms since the epoch): the fast path's queue wait is measured from it. */
+  queuedAt?: number;
 }
 
 export interface InvokeActivityDeps {
@@ -85,6 +87,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
      */
     async runHere(request: RunFunctionRequest): Promise<AttemptOutcome | Declined> {
       if (!deps.fastPath) return { declined: 'the placement module places every attempt' };
+      const began = Date.now();
       return asActivity(async () => {
         const spec = await deps.specs.get(request.functionName, request.version);
         const event = request.eventRef ? await deps.payloads.get(request.eventRef) : request.event;
@@ -99,6 +102,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
         if (!outcome) return { declined: 'no idle warm instance on this node' };
         keepLogs(request, outcome);
         deps.logger.debug({ invocationId: request.invocationId, status: outcome.status, durationMs: outcome.durationMs, path: 'local' }, 'invocation attempt done');
+        if (request.queuedAt !== undefined) metrics.queued(request.functionName, request.version, 'local', began - request.queuedAt);
         const { value, ref } = await deps.payloads.inlineOrRef(outcome.result);
         return { ...outcome, result: value, resultRef: ref, startedAt, nodeId: deps.nodeId, path: 'local' as const };
       });
@@ -110,6 +114,7 @@ export function createInvokeActivities(deps: InvokeActivityDeps) {
      */
     async runFunction(request: RunFunctionRequest): Promise<AttemptOutcome> {
       const context = Context.current();
+      metrics.queued(request.functionName, request.version, 'placed', Date.now() - context.info.currentAttemptScheduledTimestampMs);
       const startedAt = new Date().toISOString();
       const stopHeartbeats = heartbeatWhileRunning(context);
       try {

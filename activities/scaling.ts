@@ -9,6 +9,7 @@ import type { ScalingHistory } from '../modules/meta/scaling-history';
 import type { ModuleRegistry } from '../modules/registry';
 import { DEFAULT_SCALING_POLICY, distribute, type ScalingModule } from '../modules/scaling';
 import type { ExecutionPool } from '../modules/worker/contract';
+import type { ScalerRecorder } from '../modules/observability';
 import { visibilityLiteral } from '../common/visibility-query';
 import { asActivity } from './failures';
 import type { VersionSpecs } from './version-specs';
@@ -21,6 +22,8 @@ export interface ScalingActivityDeps {
   history: ScalingHistory;
   registry: ModuleRegistry;
   logger: Logger;
+  /** Where each decision's desired and current instances are recorded (absent: nowhere). */
+  metrics?: ScalerRecorder;
 }
 
 /** Cumulative counters from the nodes, kept by the scaler to turn them into per-tick deltas. */
@@ -186,6 +189,7 @@ export function createScalingActivities(deps: ScalingActivityDeps) {
           const params = scaling.parseParams(input.policy.params);
           const decision = scaling.decide({ params, samples: input.samples, now, current: input.current, state: input.state });
           const perNode = decision.perNode ?? distribute(decision.desired, input.nodes);
+          deps.metrics?.decided(input.functionName, decision.desired, input.nodes.reduce((sum, node) => sum + node.warm, 0));
           verdicts[input.functionName] = { desired: decision.desired, perNode, reason: decision.reason, mode: decision.mode, state: decision.state, historyMs: scaling.historyMs(params) };
         } catch (err) {
           deps.logger.warn({ err, functionName: input.functionName, module: input.policy.module }, 'scaling module failed; keeping what the function has');

@@ -7,7 +7,9 @@ async function serve(): Promise<number> {
   const { config, logger } = await serverContext(false);
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   const { startPyFaaS } = await import('../process/serve');
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const { checkTemporalMetricsPort, temporalTelemetryOptions } = await import('../modules/observability/temporal-runtime');
+  await checkTemporalMetricsPort(config);
+  Runtime.install({ logger: new DefaultLogger('WARN'), ...temporalTelemetryOptions(config) });
   const running = await startPyFaaS(config, logger);
   const signal = new Promise<string>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => resolve(name));

@@ -97,6 +97,10 @@ const schema = z
       host: z.string().min(1).default('127.0.0.1'),
       /** Function@version pairs (and Kafka triggers) with series of their own in this process; the rest count as `_other`. */
       maxSeries: positiveInt.max(100_000).default(500),
+      /** Set, the Temporal SDK Core's own Prometheus exporter (`temporal_*`) listens on this port (bound to `host`); unset, it is off. */
+      temporalPort: port.optional(),
+      /** How often the bridge role samples its Kafka triggers' consumer lag from the cluster. */
+      kafkaLagIntervalMs: positiveInt.min(100).max(600_000).default(5000),
     }).default({}),
     auth: z.object({
       /** A `pyf_…` token to ensure as the bootstrap admin token (else the first start makes one and writes it to <dataDir>/admin-token). */
@@ -164,6 +168,8 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_METRICS_PORT: 'metrics.port',
   PYFAAS_METRICS_HOST: 'metrics.host',
   PYFAAS_METRICS_MAX_SERIES: 'metrics.maxSeries',
+  PYFAAS_TEMPORAL_METRICS_PORT: 'metrics.temporalPort',
+  PYFAAS_METRICS_KAFKA_LAG_INTERVAL_MS: 'metrics.kafkaLagIntervalMs',
   PYFAAS_DATABASE_URL: 'database.url',
   PYFAAS_POOL_IDLE_TIMEOUT_MS: 'pool.idleTimeoutMs',
   PYFAAS_SCALER_SHARDS: 'scaling.shards',

@@ -2,6 +2,7 @@ import type { Logger } from '../common/logger';
 import type { NodeFunctionStats } from '../modules/meta/entities';
 import type { NodeService } from '../modules/meta/nodes';
 import type { ExecutionPool } from '../modules/worker';
+import type { HeartbeatRecorder } from '../modules/observability';
 
 export const HEARTBEAT_INTERVAL_MS = 2000;
 
@@ -45,14 +46,16 @@ export function nodeFunctionStats(pool: ExecutionPool): NodeFunctionStats[] {
  * stopping removes the node at once (placement stops choosing it). A failed heartbeat is
  * logged and tried again on the next tick: after the TTL the node simply drops out.
  */
-export function startNodeHeartbeat(deps: { nodes: NodeService; pool: ExecutionPool; nodeId: string; taskQueue: string; capacity: number; logger: Logger }): () => Promise<void> {
+export function startNodeHeartbeat(deps: { nodes: NodeService; pool: ExecutionPool; nodeId: string; taskQueue: string; capacity: number; logger: Logger; metrics?: HeartbeatRecorder }): () => Promise<void> {
   const startedAt = new Date();
   let stopped = false;
   let beating: Promise<void> = Promise.resolve();
   const beat = async () => {
     try {
       await deps.nodes.heartbeat({ nodeId: deps.nodeId, taskQueue: deps.taskQueue, capacity: deps.capacity, functions: nodeFunctionStats(deps.pool), startedAt });
+      deps.metrics?.heartbeat(true);
     } catch (err) {
+      deps.metrics?.heartbeat(false);
       deps.logger.warn({ err, nodeId: deps.nodeId }, 'node heartbeat failed; trying again');
     }
   };

@@ -38,6 +38,7 @@ import { hubReadinessChecks } from '../modules/hub';
 import { validateExecutor } from '../modules/worker/adapting-pool';
 import { ProcessMetrics, serveMetrics } from '../modules/observability';
 import { functionLogServices, type FunctionLogServices } from './function-logs';
+import { OBSERVABILITY_POLICY, type ObservabilityPolicy } from '../modules/meta/policy-kinds';
 
 export interface RunningPyFaaS {
   /** The API's base URL, when this process serves the API. */
@@ -99,6 +100,10 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     closers.push(async () => platform.changes.close());
     const functionLogs = functionLogServices({ platform, metrics, logger, writer: hasWorker, reader: hasApi });
     closers.push(() => functionLogs.close());
+    // Per-function metrics on/off: applied on every change, read per attempt without a query.
+    const unwatchMetrics = await platform.policyCache.watch<ObservabilityPolicy>(OBSERVABILITY_POLICY.kind, (policy) => metrics.applyPolicy(policy));
+    closers.push(async () => unwatchMetrics());
+    metrics.observeNodes(async () => (await platform.nodes.alive()).length, logger);
     // Every role may store payloads; sweeping the same folder from several processes is safe.
     const retention = startPayloadRetention({ store: platform.payloads, logger, retentionMs: config.payloads.retentionMs });
     closers.push(() => retention.stop());
@@ -134,7 +139,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => publisher.close());
       const workerDeps = {
         connection: native, namespace, taskQueue, nodeId: config.nodeId, logger, workflowTaskSlots: config.worker.workflowTaskSlots,
-        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic, metrics: metrics.faas, functionLogs: functionLogs.writer },
+        platform: { platform, client, pool: workerPool, triggers, scalers, publisher, deadLetterTopic: config.kafka.deadLetterTopic, metrics: metrics.activities, functionLogs: functionLogs.writer },
       };
       metrics.observePool(workerPool);
       const worker = await createPyFaaSWorker(workerDeps);
@@ -146,7 +151,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       });
       // Announced once both workers poll; removed first on close, so placement stops choosing it.
       const stopHeartbeat = startNodeHeartbeat({
-        nodes: platform.nodes, pool: workerPool, nodeId: config.nodeId, taskQueue: nodeTaskQueue(taskQueue, config.nodeId), capacity: config.worker.capacity, logger,
+        nodes: platform.nodes, pool: workerPool, nodeId: config.nodeId, taskQueue: nodeTaskQueue(taskQueue, config.nodeId), capacity: config.worker.capacity, logger, metrics: metrics.heartbeats,
       });
       closers.push(stopHeartbeat);
       void scalers.retireLegacyScalers().then(
@@ -163,6 +168,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
       closers.push(() => started.stop());
       triggers.onChange(() => void started.refresh());
       metrics.observeBridge(() => started.status());
+      closers.push(metrics.sampleKafkaLag(() => started.consumerLag(), config.metrics.kafkaLagIntervalMs, logger));
     }
 
     let apiUrl: string | undefined;

@@ -19,7 +19,7 @@ import type { TriggerService } from '../modules/trigger/service';
 import type { Scalers } from '../modules/scaling/scalers';
 import type { ExecutionPool } from '../modules/worker';
 import type { Platform } from './platform';
-import type { FaasRecorder } from '../modules/observability';
+import type { ActivityRecorders } from '../modules/observability';
 import type { FunctionLogWriter } from '../modules/observability/logs';
 
 /** Where `npm run build` writes the prebundled workflow code. */
@@ -49,8 +49,8 @@ export interface PlatformDeps {
   scalers: Scalers;
   publisher: KafkaPublisher;
   deadLetterTopic: string;
-  /** Where attempts record their metrics (absent: nowhere). */
-  metrics?: FaasRecorder;
+  /** Where attempts, scaling decisions and destination deliveries record their metrics (absent: nowhere). */
+  metrics?: ActivityRecorders;
   /** Where attempts' stdout/stderr go (absent: only the invocation records keep it). */
   functionLogs?: FunctionLogWriter;
 }
@@ -58,11 +58,11 @@ export interface PlatformDeps {
 function platformActivities({ platform, client, pool, triggers, scalers, publisher, deadLetterTopic, metrics, functionLogs }: PlatformDeps, taskQueue: string, nodeId: string, logger: Logger) {
   const { functions, artifacts, payloads, specs, runtime, depsCacheDir, nodes, placement, registry, reads, scalingHistory } = platform;
   return {
-    ...createInvokeActivities({ nodeId, reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn), metrics, functionLogs }),
+    ...createInvokeActivities({ nodeId, reads, specs, pool, payloads, logger, fastPath: placement.tryHereFirst, onColdStart: (fn) => scalers.wake(fn), metrics: metrics?.faas, functionLogs }),
     ...createPlacementActivities({ nodes, placement, taskQueue, localNodeId: nodeId, onNoWarmInstance: (fn) => scalers.wake(fn) }),
-    ...createScalingActivities({ client, reads, nodes, history: scalingHistory, registry, logger }),
+    ...createScalingActivities({ client, reads, nodes, history: scalingHistory, registry, logger, metrics: metrics?.scaler }),
     ...createNodeScalingActivities({ specs, pool }),
-    ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger }),
+    ...createDestinationActivities({ publisher, payloads, deadLetterTopic, logger, metrics: metrics?.deliveries }),
     ...createDeployActivities({ artifacts, runtime, functions, specs, pool, depsCacheDir, logger }),
     ...createDeleteActivities({ client, functions, triggers, artifacts, specs, pool, logger }),
     ...createRolloutActivities({ client, functions, aliases: platform.aliases, specs, pool, logger }),
@@ -100,7 +100,7 @@ export async function createPyFaaSWorker(deps: WorkerDeps): Promise<Worker> {
 export async function createNodeWorker(deps: Omit<WorkerDeps, 'platform' | 'bundlePath'> & { platform: PlatformDeps }): Promise<Worker> {
   const { platform, pool, payloads } = { ...deps.platform, payloads: deps.platform.platform.payloads };
   const { specs, reads } = platform;
-  const invoke = createInvokeActivities({ nodeId: deps.nodeId, reads, specs, pool, payloads, logger: deps.logger, fastPath: false, onColdStart: (fn) => deps.platform.scalers.wake(fn), metrics: deps.platform.metrics, functionLogs: deps.platform.functionLogs });
+  const invoke = createInvokeActivities({ nodeId: deps.nodeId, reads, specs, pool, payloads, logger: deps.logger, fastPath: false, onColdStart: (fn) => deps.platform.scalers.wake(fn), metrics: deps.platform.metrics?.faas, functionLogs: deps.platform.functionLogs });
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,

@@ -74,7 +74,8 @@ export async function invokeFunction(input: InvokeInput): Promise<InvocationReco
     const plan = await planOf(input);
     for (;;) {
       attempt += 1;
-      const request = { invocationId: workflowInfo().workflowId, functionName: input.functionName, event: input.event, eventRef: input.eventRef, attempt, trigger: input.trigger, caller: input.caller };
+      const { workflowId, runStartTime } = workflowInfo();
+      const request = { invocationId: workflowId, functionName: input.functionName, event: input.event, eventRef: input.eventRef, attempt, trigger: input.trigger, caller: input.caller, queuedAt: runStartTime.getTime() };
       const outcome = await runAttempt(plan, request, { tryHere: fastPath && attempt === 1, beforePlacing: markRunning });
       if (worthRetrying(input, plan, outcome, attempt)) {
         markRunning(); // it waits out a backoff: running meanwhile

@@ -22,10 +22,18 @@ export interface FaasRecorder {
   start(functionName: string, version: number): void;
   /** `outcome` undefined: no attempt ran (declined, or platform trouble); `initMs`: a cold start's time before the handler ran. */
   finish(functionName: string, version: number, trigger: string | undefined, outcome: AttemptRecord | undefined, initMs?: number): void;
+  /**
+   * How long the attempt waited before it began (schedule-to-start): for a placed attempt from
+   * its activity's scheduled time, for the fast path (`local`) from the workflow's start.
+   */
+  queued(functionName: string, version: number, path: AttemptPath, waitMs: number): void;
 }
 
+/** Where an attempt ran: the fast path in the workflow task (`local`) or a placed activity. */
+export type AttemptPath = 'local' | 'placed';
+
 /** The recorder when metrics are off: nothing is counted. */
-export const NO_FAAS_METRICS: FaasRecorder = Object.freeze({ start: noop, finish: noop });
+export const NO_FAAS_METRICS: FaasRecorder = Object.freeze({ start: noop, finish: noop, queued: noop });
 function noop(): void {}
 
 type CounterChild = ReturnType<Counter['labels']>;
@@ -45,13 +53,18 @@ interface VersionSeries {
   function: string;
   version: string;
   running: GaugeChild;
+  /** Attempts this series counted as running: the gauge never goes below what it was raised by. */
+  runningCount: number;
   init: HistogramChild;
+  queueWait: Record<AttemptPath, HistogramChild>;
   byTrigger: Map<string, TriggerSeries>;
 }
 
 /** Seconds: a warm Python call is ~1 ms; timeouts reach minutes. */
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const INIT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Seconds: an eager fast-path start waits a few ms; a backlog waits minutes. */
+const QUEUE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /**
  * The FaaS metrics of one process, named after the OpenTelemetry FaaS conventions
@@ -71,6 +84,7 @@ export class FaasMetrics implements FaasRecorder {
   private readonly duration: Histogram;
   private readonly init: Histogram;
   private readonly running: Gauge;
+  private readonly queueWait: Histogram;
   private readonly series = new Map<string, Map<number, VersionSeries>>();
   private pairs = 0;
   private overflow?: VersionSeries;
@@ -84,15 +98,18 @@ export class FaasMetrics implements FaasRecorder {
     this.duration = new Histogram({ name: 'pyfaas_faas_invoke_duration_seconds', help: 'Time the handler ran, per attempt (faas.invoke_duration)', labelNames: ['function', 'version', 'trigger', 'status'], buckets: DURATION_BUCKETS, registers });
     this.init = new Histogram({ name: 'pyfaas_faas_init_duration_seconds', help: 'Time a cold start spent before the handler ran: starting the sandbox and loading the code (faas.init_duration)', labelNames: ['function', 'version'], buckets: INIT_BUCKETS, registers });
     this.running = new Gauge({ name: 'pyfaas_faas_running_invocations', help: 'Attempts running in this process now', labelNames: ['function', 'version'], registers });
+    this.queueWait = new Histogram({ name: 'pyfaas_faas_queue_wait_seconds', help: 'Time an attempt waited before it began (schedule-to-start), by path: local (fast path, from the workflow start) or placed (from the activity\'s scheduling)', labelNames: ['function', 'version', 'path'], buckets: QUEUE_BUCKETS, registers });
   }
 
   start(functionName: string, version: number): void {
-    this.versionSeries(functionName, version).running.inc();
+    const series = this.versionSeries(functionName, version);
+    series.runningCount += 1;
+    series.running.inc();
   }
 
   finish(functionName: string, version: number, trigger: string | undefined, outcome: AttemptRecord | undefined, initMs?: number): void {
     const series = this.versionSeries(functionName, version);
-    series.running.dec();
+    this.lower(series);
     if (!outcome) return;
     const kind = triggerKind(trigger);
     let byKind = series.byTrigger.get(kind);
@@ -109,6 +126,25 @@ export class FaasMetrics implements FaasRecorder {
       byKind.coldstarts.inc();
       if (initMs !== undefined) series.init.observe(Math.max(0, initMs) / 1000);
     }
+  }
+
+  queued(functionName: string, version: number, path: AttemptPath, waitMs: number): void {
+    this.versionSeries(functionName, version).queueWait[path].observe(Math.max(0, waitMs) / 1000);
+  }
+
+  /**
+   * An attempt that ends while its function's metrics are switched off: only the running gauge
+   * comes back down, if this attempt raised it (it started while they were on); no series is made.
+   */
+  release(functionName: string, version: number): void {
+    const known = this.series.get(functionName)?.get(version) ?? (this.pairs >= this.maxSeries ? this.overflow : undefined);
+    if (known) this.lower(known);
+  }
+
+  private lower(series: VersionSeries): void {
+    if (series.runningCount === 0) return; // started while its metrics were off
+    series.runningCount -= 1;
+    series.running.dec();
   }
 
   /** The label values a function@version is shown under: its own, or `_other` past the cap (no new series). */
@@ -130,7 +166,10 @@ export class FaasMetrics implements FaasRecorder {
   }
 
   private newVersionSeries(fn: string, version: string): VersionSeries {
-    return { function: fn, version, running: this.running.labels(fn, version), init: this.init.labels(fn, version), byTrigger: new Map() };
+    return {
+      function: fn, version, running: this.running.labels(fn, version), runningCount: 0, init: this.init.labels(fn, version),
+      queueWait: { local: this.queueWait.labels(fn, version, 'local'), placed: this.queueWait.labels(fn, version, 'placed') }, byTrigger: new Map(),
+    };
   }
 
   private triggerSeries(series: VersionSeries, kind: string): TriggerSeries {

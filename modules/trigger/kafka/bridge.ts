@@ -102,6 +102,27 @@ export class KafkaBridge {
     };
   }
 
+  /**
+   * Each trigger's consumer lag (records its group has yet to read, over all its topics), by
+   * trigger id, asked of the cluster now. A trigger whose lag cannot be read (its topic not
+   * there yet, the cluster away) is left out. Works on any bridge of the group, whichever
+   * partitions it holds.
+   */
+  async consumerLag(): Promise<Map<string, number>> {
+    const lags = new Map<string, number>();
+    for (const [id, { consumer }] of this.consumers) {
+      if (!this.running) break; // stopped: its admin client is closed and must stay so
+      const query = consumer.lagQuery();
+      if (query.topics.length === 0) continue;
+      try {
+        lags.set(id, await this.admin.consumerLag(query));
+      } catch (err) {
+        this.logger.debug({ triggerId: id, error: errorMessage(err) }, 'could not read the consumer lag');
+      }
+    }
+    return lags;
+  }
+
   private schedule(): void {
     if (!this.running) return;
     this.timer = setTimeout(() => void this.refresh().finally(() => this.schedule()), this.options.refreshMs ?? DEFAULT_REFRESH_MS);

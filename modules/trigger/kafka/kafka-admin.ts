@@ -40,6 +40,28 @@ export class KafkaAdmin {
     });
   }
 
+  /**
+   * Records of `topics` the group has yet to read: per partition, the end offset minus the
+   * group's commit (without a commit: the whole partition for a group starting from
+   * `earliest`, nothing for `latest`). Two requests per topic; throws when the cluster cannot
+   * be reached or a topic does not exist.
+   */
+  async consumerLag({ groupId, topics, startFrom }: { groupId: string; topics: string[]; startFrom: 'earliest' | 'latest' }): Promise<number> {
+    if (topics.length === 0) return 0;
+    return this.use(async (admin) => {
+      let lag = 0n;
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+        const committed = new Map(partitions.map((p) => [p.partition, BigInt(p.offset)]));
+        for (const end of await admin.fetchTopicOffsets(topic)) {
+          const at = committed.get(end.partition) ?? -1n;
+          const from = at >= 0n ? at : startFrom === 'earliest' ? BigInt(end.low) : BigInt(end.high);
+          if (BigInt(end.high) > from) lag += BigInt(end.high) - from;
+        }
+      }
+      return Number(lag);
+    });
+  }
+
   async close(): Promise<void> {
     const admin = this.admin;
     this.admin = undefined;

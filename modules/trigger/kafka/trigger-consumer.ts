@@ -95,6 +95,11 @@ export class TriggerConsumer {
     this.logger.info({ committed: this.committed }, 'trigger consumer stopped');
   }
 
+  /** What this trigger's consumer lag is measured against: its group, the topics it reads now, where it starts. */
+  lagQuery(): { groupId: string; topics: string[]; startFrom: 'earliest' | 'latest' } {
+    return { groupId: this.trigger.groupId, topics: [...this.topics], startFrom: this.trigger.startFrom };
+  }
+
   status(): TriggerStatus {
     return {
       id: this.trigger.id,
