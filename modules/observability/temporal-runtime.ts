@@ -12,8 +12,8 @@ export interface TemporalMetricsConfig {
  * The `telemetryOptions` for `Runtime.install` (cli/pyfaas.ts `serve`): with
  * PYFAAS_TEMPORAL_METRICS_PORT set, the SDK Core's own Prometheus exporter serves
  * `GET /metrics` (`temporal_*`: workflow and activity task latencies, poll results, slots,
- * sticky cache) on that port, bound to PYFAAS_METRICS_HOST, counters with `_total` and
- * durations in seconds as Prometheus names them. Off when the port is unset or metrics are off.
+ * sticky cache) on that port, bound to PYFAAS_METRICS_HOST, counters with `_total`, durations in
+ * seconds with `_seconds`, as Prometheus names them. Off when the port is unset or metrics are off.
  */
 export function temporalTelemetryOptions(config: TemporalMetricsConfig): { telemetryOptions?: TelemetryOptions } {
   const { enabled, host, temporalPort } = config.metrics;
@@ -21,7 +21,7 @@ export function temporalTelemetryOptions(config: TemporalMetricsConfig): { telem
   return {
     telemetryOptions: {
       metrics: {
-        prometheus: { bindAddress: `${host}:${temporalPort}`, countersTotalSuffix: true, useSecondsForDurations: true },
+        prometheus: { bindAddress: `${host}:${temporalPort}`, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true },
         globalTags: { node: config.nodeId },
         attachServiceName: false,
       },
