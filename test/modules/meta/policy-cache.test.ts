@@ -72,7 +72,7 @@ describe('PolicyCache', () => {
     await cache.get('observability');
     await writeSilently('observability', { logLevel: 'debug' });
     await new Promise((r) => setTimeout(r, 150));
-    expect(await cache.get<ObservabilityPolicy>('observability')).toEqual({ logLevel: 'debug' });
+    expect((await cache.get<ObservabilityPolicy>('observability')).logLevel).toBe('debug');
   });
 
   it('calls a watcher now and once per new revision, on another process too', async () => {
