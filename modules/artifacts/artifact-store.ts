@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { create as createTar, extract as extractTar } from 'tar';
 import { ConflictError, FunctionLoadError, InputError, LimitExceededError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import type { DependencyReport, RuntimeModule } from '../runtime/contract';
 import { DEFAULT_ARCHIVE_LIMITS, extractArchive, formatBytes, type ArchiveLimits } from './archive';
 import { decodeCodeSource, type CodeSource, type DecodedCode } from './code-source';
-import { buildDirectory, publishDirectory, removeDirectory } from './directories';
+import { buildDirectory, publishDirectory, removeDirectory, tempDirBeside } from './directories';
+import type { ObjectStore } from '../objects';
 import { CODE_HASH_PATTERN, hashDirectory } from './hash';
 import { normaliseRelativePath, resolveInside } from './relative-path';
 
@@ -46,11 +48,20 @@ const STAGING_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
  * callable on its own (the deploy workflow runs them as activities) and safe to retry with
  * the same staging id: materialise → validate → install → commit; discard is the
  * compensation. Once the code's hash is stored, the later steps do nothing more.
+ *
+ * With an object store, commit also stores the built directory as `artifacts/<codeHash>.tar.gz`
+ * there, and `<root>` becomes this node's cache of unpacked code: a node that lacks a
+ * version's code unpacks it from the object store on first use (ensureLocal / localise).
+ * Staging areas stay on the node that materialised them (see README "Object storage").
  */
 export class ArtifactStore {
+  private readonly fetching = new Map<string, Promise<string>>();
+  private readonly localised = new WeakMap<object, unknown>();
+
   constructor(
     readonly root: string,
     private readonly limits: ArchiveLimits = DEFAULT_ARCHIVE_LIMITS,
+    private readonly objects?: ObjectStore,
   ) {}
 
   /** Runs all four steps under a fresh staging id, which is discarded at the end whatever happens. */
@@ -98,7 +109,7 @@ export class ArtifactStore {
    */
   async stageStored(stagingId: string, codeHash: string, handlerFile?: string): Promise<StoredCode> {
     const stored = this.stored(codeHash);
-    if (!this.has(codeHash)) throw new NotFoundError(`No stored code has the hash ${codeHash}.`);
+    await this.ensureLocal(codeHash);
     if (handlerFile !== undefined) await checkHandlerFile(stored.codeDir, handlerFile);
     if (!(await this.readState(stagingId))) await this.writeState(stagingId, { codeHash });
     return stored;
@@ -136,10 +147,11 @@ export class ArtifactStore {
     const stored = this.stored(state.codeHash);
     if (state.committed) return stored;
     const codeDir = path.join(this.stagingDir(stagingId), 'code');
-    if (!this.has(state.codeHash)) {
+    if (!this.has(state.codeHash) && !(await this.inObjectStore(state.codeHash))) {
       if (!state.validated || !state.dependencies) throw new ConflictError(`Staging ${stagingId} cannot be committed before it is validated and its dependencies installed.`);
       await publishDirectory(codeDir, stored.codeDir);
     }
+    if (this.has(state.codeHash)) await this.upload(state.codeHash);
     await removeDirectory(codeDir);
     await this.writeState(stagingId, { ...state, committed: true });
     return stored;
@@ -164,19 +176,97 @@ export class ArtifactStore {
     return swept;
   }
 
+  /** Whether this node has the code unpacked (the object store may hold it still: see isStored). */
   has(codeHash: string): boolean {
     return existsSync(this.codeDir(codeHash));
   }
 
-  /** Removes stored code at once (renamed aside, then deleted); absent is fine. */
+  /** Whether the code is stored anywhere a node can get it from: here, or the object store. */
+  async isStored(codeHash: string): Promise<boolean> {
+    return this.has(codeHash) || (await this.inObjectStore(codeHash));
+  }
+
+  /** Removes stored code at once (renamed aside, then deleted) here and from the object store; absent is fine. */
   async remove(codeHash: string): Promise<void> {
     await removeDirectory(this.codeDir(codeHash));
+    await this.objects?.delete(archiveKey(codeHash));
+  }
+
+  /**
+   * `<root>/<codeHash>`, unpacked from the object store first when this node lacks it (one
+   * download at a time per hash). Throws NotFoundError when neither has the code.
+   */
+  async ensureLocal(codeHash: string): Promise<string> {
+    const codeDir = this.codeDir(codeHash);
+    if (existsSync(codeDir)) return codeDir;
+    if (!this.objects) throw new NotFoundError(`No stored code has the hash ${codeHash}.`);
+    let pending = this.fetching.get(codeHash);
+    if (!pending) {
+      pending = this.unpack(codeHash).finally(() => this.fetching.delete(codeHash));
+      this.fetching.set(codeHash, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * The spec with `codeDir` pointing at this node's copy of the code (a version's recorded
+   * path is where the deploying node put it). Remembered per spec object, so the warm path
+   * neither touches the disk nor the object store. Throws NotFoundError as ensureLocal.
+   */
+  async localise<T extends { codeDir: string }>(spec: T): Promise<T> {
+    const known = this.localised.get(spec) as T | undefined;
+    if (known) return known;
+    const codeHash = path.basename(spec.codeDir);
+    if (!CODE_HASH_PATTERN.test(codeHash)) return spec; // not content-addressed: left as it is
+    const localised = { ...spec, codeDir: await this.ensureLocal(codeHash) };
+    this.localised.set(spec, localised);
+    return localised;
   }
 
   /** Where code with this hash is (or would be) stored. Throws InputError for a malformed hash. */
   codeDir(codeHash: string): string {
     if (!CODE_HASH_PATTERN.test(codeHash)) throw new InputError(`"${codeHash}" is not a code hash (64 lowercase hex digits).`);
     return path.join(this.root, codeHash);
+  }
+
+  private async inObjectStore(codeHash: string): Promise<boolean> {
+    return this.objects ? (await this.objects.head(archiveKey(codeHash))) !== undefined : false;
+  }
+
+  /** Packs `<root>/<codeHash>` (dependencies included) into the object store unless it is there. */
+  private async upload(codeHash: string): Promise<void> {
+    if (!this.objects || (await this.inObjectStore(codeHash))) return;
+    const file = path.join(this.root, '.staging', `${codeHash}.${randomUUID()}.tar.gz`);
+    await mkdir(path.dirname(file), { recursive: true });
+    try {
+      // portable: no uid/gid or local user names; links inside the code (node_modules/.bin) are kept.
+      await createTar({ gzip: true, portable: true, file, cwd: this.codeDir(codeHash) }, ['.']);
+      const { size } = await stat(file);
+      const sha256 = await sha256Of(file);
+      await this.objects.put(archiveKey(codeHash), createReadStream(file), { size, sha256 });
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
+  /** Downloads and unpacks the archive beside its place, then publishes it by one rename. */
+  private async unpack(codeHash: string): Promise<string> {
+    const codeDir = this.codeDir(codeHash);
+    const objects = this.objects!;
+    if (!(await objects.head(archiveKey(codeHash)))) throw new NotFoundError(`No stored code has the hash ${codeHash}.`);
+    const file = path.join(this.root, '.staging', `${codeHash}.${randomUUID()}.download.tar.gz`);
+    const dir = await tempDirBeside(codeDir);
+    try {
+      await objects.download(archiveKey(codeHash), file);
+      await extractTar({ file, cwd: dir, strict: true });
+      await publishDirectory(dir, codeDir);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    } finally {
+      await rm(file, { force: true });
+    }
+    return codeDir;
   }
 
   private stored(codeHash: string): StoredCode {
@@ -218,7 +308,7 @@ export class ArtifactStore {
    */
   private async pendingState(stagingId: string): Promise<StagingState | undefined> {
     const state = await this.requireState(stagingId);
-    if (state.committed || this.has(state.codeHash)) return undefined;
+    if (state.committed || (await this.isStored(state.codeHash))) return undefined;
     if (!existsSync(path.join(this.stagingDir(stagingId), 'code'))) throw new NotFoundError(`The code staged as ${stagingId} is no longer stored.`);
     return state;
   }
@@ -231,6 +321,17 @@ export class ArtifactStore {
     await writeFile(partial, JSON.stringify(state));
     await rename(partial, file);
   }
+}
+
+/** The object key of a version's built code (code and installed dependencies). */
+export function archiveKey(codeHash: string): string {
+  return `artifacts/${codeHash}.tar.gz`;
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** Throws FunctionLoadError when `handlerFile` is not a regular file of the code. */

@@ -1,0 +1,70 @@
+import type { Readable } from 'node:stream';
+import { InputError, NotFoundError, PyFaaSError } from '../../common/errors';
+
+/** What a store knows of one object. `sha256` is set by the S3 store (object metadata), not by the local one. */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Last write, ms since the epoch: a repeated put() of the same content refreshes it (payload retention relies on that). */
+  modifiedAt: number;
+  sha256?: string;
+}
+
+export interface PutOptions {
+  /** Required for a stream put to S3 (PutObject needs the length up front). */
+  size?: number;
+  /** The body's sha256 (hex) when the caller knows it; computed for byte bodies. */
+  sha256?: string;
+}
+
+/**
+ * Where artifacts and large payloads live, so that no node needs another node's disk.
+ * Keys are content-addressed by their callers, so put() of a key again is idempotent.
+ */
+export interface ObjectStore {
+  /** 'local' or 's3': for logs and /readyz. */
+  readonly kind: string;
+  /** Writes the object whole or not at all (readers never see half of it). */
+  put(key: string, body: Uint8Array | Readable, options?: PutOptions): Promise<ObjectInfo>;
+  /** Throws ObjectNotFoundError (OBJECT_NOT_FOUND) when absent. */
+  get(key: string): Promise<Buffer>;
+  /** Streams the object to `file` (written beside, then renamed). Throws ObjectNotFoundError when absent. */
+  download(key: string, file: string): Promise<ObjectInfo>;
+  /** undefined when absent. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Absent is fine. */
+  delete(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`. */
+  list(prefix: string): Promise<ObjectInfo[]>;
+}
+
+export class ObjectNotFoundError extends NotFoundError {
+  override readonly code: string = 'OBJECT_NOT_FOUND';
+}
+
+/** The object store refused or could not be reached; the message says which and what to check. */
+export class ObjectStoreError extends PyFaaSError {
+  readonly code: string = 'OBJECT_STORE_FAILED';
+  readonly status: number = 503;
+}
+
+/** The S3 server refused the credentials (bad access key, signature mismatch, access denied). */
+export class ObjectStoreDeniedError extends ObjectStoreError {
+  override readonly code: string = 'OBJECT_STORE_DENIED';
+}
+
+/** The cache read an object whose bytes do not match the sha256 recorded when it was stored. */
+export class ObjectIntegrityError extends ObjectStoreError {
+  override readonly code: string = 'OBJECT_INTEGRITY';
+}
+
+const SEGMENT = '[A-Za-z0-9][A-Za-z0-9._-]*';
+const KEY = new RegExp(`^${SEGMENT}(/${SEGMENT})*$`);
+
+/** Throws InputError for a key that could escape a directory or is not portable across stores. */
+export function checkKey(key: string): string {
+  if (key.length > 512 || !KEY.test(key) || key.split('/').some((part) => part.endsWith('.tmp'))) {
+    throw new InputError(`"${key}" is not an object key: '/'-separated segments of letters, digits, '.', '_' and '-', each starting with a letter or digit, at most 512 characters.`);
+  }
+  return key;
+}

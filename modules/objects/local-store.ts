@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { checkKey, ObjectNotFoundError, type ObjectInfo, type ObjectStore } from './contract';
+
+/**
+ * Objects as files under `root` (the embedded default; a directory every node mounts works
+ * for several nodes). Writes go to `<file>.<uuid>.tmp` and appear by one rename.
+ */
+export class LocalObjectStore implements ObjectStore {
+  readonly kind = 'local';
+
+  constructor(readonly root: string) {}
+
+  async put(key: string, body: Uint8Array | Readable): Promise<ObjectInfo> {
+    const file = this.fileOf(key);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await writeAtomically(file, body);
+    return this.info(key, file);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    try {
+      return await fs.readFile(this.fileOf(key));
+    } catch (err) {
+      throw notFoundOr(err, key);
+    }
+  }
+
+  async download(key: string, file: string): Promise<ObjectInfo> {
+    const source = this.fileOf(key);
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      const partial = `${file}.${randomUUID()}.tmp`;
+      await fs.copyFile(source, partial);
+      await fs.rename(partial, file);
+    } catch (err) {
+      throw notFoundOr(err, key);
+    }
+    return this.info(key, source);
+  }
+
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      return await this.info(key, this.fileOf(key));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.fileOf(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const found: ObjectInfo[] = [];
+    const entries = await fs.readdir(this.root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return [];
+      throw err;
+    });
+    for (const entry of entries) {
+      if (!entry.isFile() || entry.name.endsWith('.tmp')) continue;
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      const key = path.relative(this.root, file).split(path.sep).join('/');
+      if (!key.startsWith(prefix)) continue;
+      // A file another process removed since readdir is simply not listed.
+      const info = await this.info(key, file).catch(() => undefined);
+      if (info) found.push(info);
+    }
+    return found.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  private fileOf(key: string): string {
+    return path.join(this.root, ...checkKey(key).split('/'));
+  }
+
+  private async info(key: string, file: string): Promise<ObjectInfo> {
+    const stat = await fs.stat(file);
+    return { key, size: stat.size, modifiedAt: stat.mtimeMs };
+  }
+}
+
+/** Writes `body` to a temp file beside `file` and renames it over; the temp file is removed on failure. */
+export async function writeAtomically(file: string, body: Uint8Array | Readable): Promise<void> {
+  const partial = `${file}.${randomUUID()}.tmp`;
+  try {
+    if (body instanceof Uint8Array) await fs.writeFile(partial, body);
+    else await pipeline(body, createWriteStream(partial));
+    await fs.rename(partial, file);
+  } catch (err) {
+    await fs.rm(partial, { force: true });
+    throw err;
+  }
+}
+
+function notFoundOr(err: unknown, key: string): unknown {
+  return (err as NodeJS.ErrnoException).code === 'ENOENT' ? new ObjectNotFoundError(`Object ${key} is not stored.`, { key }) : err;
+}
