@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkKey, ObjectNotFoundError, type ObjectInfo, type ObjectStore } from './contract';
 
+const TEMP = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
 /**
  * Objects as files under `root` (the embedded default; a directory every node mounts works
  * for several nodes). Writes go to `<file>.<uuid>.tmp` and appear by one rename.
@@ -71,6 +73,25 @@ export class LocalObjectStore implements ObjectStore {
       if (info) found.push(info);
     }
     return found.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  /**
+   * Removes temp files a crashed put() left (`<key>.<uuid>.tmp`) under `prefix`, last
+   * written before `cutoff` (ms); returns how many. A put() in flight is younger than any sane cutoff.
+   */
+  async removeStaleTemp(prefix: string, cutoff: number): Promise<number> {
+    const entries = await fs.readdir(this.root, { recursive: true, withFileTypes: true }).catch(() => []);
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.isFile() || !TEMP.test(entry.name)) continue;
+      const file = path.join(entry.parentPath ?? entry.path, entry.name);
+      if (!path.relative(this.root, file).split(path.sep).join('/').startsWith(prefix)) continue;
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat || stat.mtimeMs >= cutoff) continue;
+      await fs.rm(file, { force: true });
+      removed += 1;
+    }
+    return removed;
   }
 
   private fileOf(key: string): string {

@@ -75,6 +75,8 @@ export class PayloadStore {
       await this.store.delete(object.key);
       removed += 1;
     }
+    // Temp files a crashed put() left in a directory store.
+    if (this.store instanceof LocalObjectStore) removed += await this.store.removeStaleTemp(this.prefix, cutoff);
     return { removed, kept };
   }
 
