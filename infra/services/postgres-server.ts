@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SetupError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
@@ -14,6 +14,8 @@ export interface PostgresServerOptions {
   host: string;
   port: number;
   database: string;
+  /** Networks (CIDRs) whose clients are trusted besides loopback, e.g. a test cluster's bridge. */
+  trustCidrs?: string[];
   startTimeoutMs?: number;
 }
 
@@ -49,6 +51,13 @@ async function initClusterOnce(bin: string, options: PostgresServerOptions, runA
   if (code !== 0) throw new SetupError(`initdb in ${options.stateDir} failed. Last lines:\n${tail(output)}`);
 }
 
+/** Adds a `trust` line to pg_hba.conf for each CIDR not yet listed (read at the server's start). */
+function trustNetworks(stateDir: string, cidrs: string[]): void {
+  const file = path.join(stateDir, 'pg_hba.conf');
+  const current = readFileSync(file, 'utf8');
+  for (const cidr of cidrs) if (!current.includes(` ${cidr} `)) appendFileSync(file, `host all all ${cidr} trust\n`);
+}
+
 async function createDatabaseOnce(options: PostgresServerOptions): Promise<void> {
   const { Client } = await import('pg');
   const client = new Client({ connectionString: postgresUrl({ ...options, database: 'postgres' }) });
@@ -67,6 +76,7 @@ export async function startPostgresServer(options: PostgresServerOptions, logger
   if (!bin) throw new SetupError('PostgreSQL is not installed: run `apt-get install postgresql`.');
   const runAs = await runAsIdentity();
   await initClusterOnce(bin, options, runAs, logger);
+  if (options.trustCidrs) trustNetworks(options.stateDir, options.trustCidrs);
   const socketDir = path.join(options.stateDir, 'socket');
   mkdirSync(socketDir, { recursive: true });
   if (runAs.uid !== undefined) chownSync(socketDir, runAs.uid, runAs.gid ?? runAs.uid);
