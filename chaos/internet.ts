@@ -63,10 +63,29 @@ export async function startInternet(): Promise<Internet> {
   ip(['-n', namespace, 'link', 'set', `${veth}i`, 'up']);
   ip(['-n', namespace, 'link', 'set', 'lo', 'up']);
 
+  try {
+    const ledger = await startLedger(['ip', 'netns', 'exec', namespace], far);
+    return {
+      ...ledger,
+      stop: () => {
+        ledger.stop();
+        removeStale(namespace, veth);
+      },
+    };
+  } catch (err) {
+    removeStale(namespace, veth);
+    throw err;
+  }
+}
+
+/**
+ * Runs the ledger server on `host`:8080, started through `prefix` (e.g. `ip netns exec <ns>`;
+ * empty: in this process's own namespace), and collects the side effects it receives.
+ */
+export async function startLedger(prefix: string[], host: string): Promise<Internet> {
   const port = 8080;
-  const server: ChildProcess = spawn('ip', ['netns', 'exec', namespace, process.execPath, path.join(__dirname, 'ledger-server.js'), far, String(port)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const argv = [...prefix, process.execPath, path.join(__dirname, 'ledger-server.js'), host, String(port)];
+  const server: ChildProcess = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const effects: Effect[] = [];
   const listening = new Promise<void>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`the ledger server exited with code ${code} before listening`)));
@@ -76,15 +95,12 @@ export async function startInternet(): Promise<Internet> {
       else effects.push(parsed);
     });
   });
-  const stop = () => {
-    server.kill('SIGKILL');
-    removeStale(namespace, veth);
-  };
+  const stop = () => void server.kill('SIGKILL');
   try {
     await listening;
   } catch (err) {
     stop();
     throw err;
   }
-  return { ledgerUrl: `http://${far}:${port}/effects`, effects, stop };
+  return { ledgerUrl: `http://${host}:${port}/effects`, effects, stop };
 }

@@ -16,9 +16,9 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { createLogger } from '../common/logger';
 import { ChaosApi } from './api';
 import { FAULTS, inject, type Fault } from './faults';
-import { CHAOS_FUNCTION_CODE } from './function-code';
 import { startInternet, type Internet } from './internet';
 import { SteadyLoad } from './load';
+import { prepare } from './prepare';
 import { startChaosStack, type ChaosStack } from './stack';
 import { effectsByKey, formatTable, goalsMet, recoveryByStream, recoveryMs, tallyWindow, type FaultRow } from './tally';
 
@@ -47,38 +47,6 @@ function parseOptions(argv: string[]): Options {
 
 const logger = createLogger({ level: 'info', name: 'chaos', pretty: process.stdout.isTTY });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function expectStatus(what: string, answer: { status: number; body: unknown }, status: number): Promise<void> {
-  if (answer.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${answer.status} ${JSON.stringify(answer.body)}`);
-}
-
-/** Deploys the function and its Kafka trigger, and checks one run's side effect reaches the ledger. */
-async function prepare(api: ChaosApi, kafka: Kafka, internet: Internet): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  // A broker that just started may not lead the new partitions yet: ask until it does.
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
-      await admin.fetchTopicMetadata({ topics: [TOPIC] });
-      break;
-    } catch (err) {
-      if (attempt >= 20) throw err;
-      await sleep(500);
-    }
-  }
-  await admin.disconnect();
-  await expectStatus('deploying the chaos function', await api.call('POST', '/v1/functions', {
-    name: FUNCTION, runtime: 'python3', handler: 'main.handler', code: { inline: CHAOS_FUNCTION_CODE },
-    memoryMb: 128, timeoutMs: 10_000, maxConcurrency: 16, allowNetwork: true, env: { LEDGER_URL: internet.ledgerUrl },
-  }, {}, 120_000), 201);
-  await expectStatus('creating the Kafka trigger', await api.call('POST', '/v1/triggers', {
-    name: TOPIC, kind: 'kafka', function: FUNCTION, config: { topic: TOPIC, startFrom: 'earliest' },
-  }), 201);
-  const sanity = await api.call('POST', `/v1/functions/${FUNCTION}/invoke`, { key: 'sanity' });
-  if (sanity.body?.status !== 'succeeded') throw new Error(`the chaos function does not work: ${JSON.stringify(sanity.body)}`);
-  if (!internet.effects.some((effect) => effect.key === 'sanity')) throw new Error('the chaos function answered but its side effect did not reach the ledger');
-}
 
 interface Window {
   fault: string;
@@ -135,7 +103,7 @@ async function main(): Promise<number> {
     cleanups.push(() => stack.stop());
     const api = new ChaosApi(stack.apiUrl, stack.adminToken);
     const kafka = new Kafka({ clientId: 'pyfaas-chaos', brokers: stack.kafkaBrokers, logLevel: logLevel.NOTHING });
-    await prepare(api, kafka, internet);
+    await prepare(api, kafka, internet, FUNCTION, TOPIC);
     // Idempotent, so the producer's own retries never write a record twice.
     const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

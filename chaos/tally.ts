@@ -6,6 +6,8 @@ export const GOALS = { lost: 0, duplicated: 0, hanging: 0, recoveryMs: 15_000 };
 
 export interface FaultRow {
   fault: string;
+  /** How the table names the fault; by default "SIGKILL <killed>". */
+  label?: string;
   /** What was killed: "pyfaas (pid 1234)". */
   killed?: string;
   killedAt?: number;
@@ -113,7 +115,7 @@ export function goalsMet(row: FaultRow): boolean {
 export function formatTable(rows: FaultRow[]): string {
   const header = ['fault', 'sent sync/async/kafka', 'lost', 'duplicated', `hanging (>${HANG_MS / 1000} s)`, 'failed answers', 're-runs', 'recovery', 'goal'];
   const lines = rows.map((row) => [
-    row.killed ? `SIGKILL ${row.killed}` : row.fault,
+    row.label ?? (row.killed ? `SIGKILL ${row.killed}` : row.fault),
     `${row.sent.sync}/${row.sent.async}/${row.sent.kafka}`,
     String(row.lost), String(row.duplicated), String(row.hanging), String(row.failedAnswers), String(row.reRuns),
     row.killed === undefined ? '—' : row.recoveryMs === undefined ? 'none' : `${(row.recoveryMs / 1000).toFixed(1)} s`,
