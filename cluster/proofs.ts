@@ -1,0 +1,117 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { expectStatus } from '../chaos/prepare';
+import type { ChaosApi } from '../chaos/api';
+import type { Cluster } from './cluster';
+import { HOST_A_PORTS } from './host-a-plan';
+
+/** One proof of the multi-host run: what it showed, and whether that is what it must show. */
+export interface Proof {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/**
+ * A network-enabled function on a PyFaaS host tries host A's PostgreSQL (a private address:
+ * the function network must refuse it) and the ledger on the "internet" address (reachable).
+ */
+export const PROBE_CODE = `import socket
+
+def reach(host, port):
+    try:
+        socket.create_connection((host, port), timeout=3).close()
+        return "connected"
+    except OSError as err:
+        return type(err).__name__ + ": " + str(err)
+
+def handler(event, context):
+    return {"hostA": reach(event["hostA"], event["hostAPort"]), "internet": reach(event["internet"], 8080)}
+`;
+
+/** The functions the proofs invoke, deployed through B before the worker hosts start. */
+export async function deployProofFunctions(client: ChaosApi): Promise<void> {
+  await expectStatus('deploying the probe function', await client.call('POST', '/v1/functions', {
+    name: 'probe', runtime: 'python3', handler: 'main.handler', code: { inline: PROBE_CODE }, allowNetwork: true, timeoutMs: 10_000,
+  }, {}, 120_000), 201);
+  await expectStatus('deploying the cold-start function', await client.call('POST', '/v1/functions', {
+    name: 'cold', runtime: 'python3', handler: 'main.handler', code: { inline: COLD_CODE }, timeoutMs: 10_000, maxConcurrency: 16,
+  }, {}, 120_000), 201);
+}
+
+export async function proveFunctionsCannotReachHostA(cluster: Cluster, hostA: string, internet: string): Promise<Proof> {
+  const { client } = cluster;
+  const answer = await client.call('POST', '/v1/functions/probe/invoke', { hostA, hostAPort: HOST_A_PORTS.postgres, internet });
+  const result = answer.body?.result ?? {};
+  const ok = answer.body?.status === 'succeeded' && result.internet === 'connected' && result.hostA !== 'connected';
+  return { name: 'a function cannot reach host A (private range), but reaches the internet address', ok, detail: `host A ${hostA}:${HOST_A_PORTS.postgres}: ${result.hostA}; internet ${internet}:8080: ${result.internet}` };
+}
+
+/** How many of the invocations each node ran, from their invocation records. */
+export async function countByNode(cluster: Cluster, invocationIds: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const id of invocationIds) {
+    const record = await cluster.client.call('GET', `/v1/invocations/${encodeURIComponent(id)}`);
+    const node = record.body?.nodeId ?? 'unknown';
+    counts[node] = (counts[node] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** `count` sync invocations, `parallel` at a time; resolves with the invocation ids of those that succeeded. */
+export async function invokeMany(cluster: Cluster, functionName: string, count: number, parallel: number, event: (index: number) => unknown): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const index = next++;
+      const answer = await cluster.client.call('POST', `/v1/functions/${functionName}/invoke`, event(index), {}, 60_000);
+      if (answer.body?.status === 'succeeded') ids.push(answer.body.invocationId);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, lane));
+  return ids;
+}
+
+/** Work sent through B runs on every PyFaaS node (by node id in the invocation records). */
+export async function proveWorkSpreads(cluster: Cluster, functionName: string): Promise<Proof> {
+  const ids = await invokeMany(cluster, functionName, 48, 16, (index) => ({ key: `spread-${index}-${process.pid}` }));
+  const counts = await countByNode(cluster, ids);
+  const nodes = [cluster.api, ...cluster.workers].map((host) => host.nodeId);
+  const ok = ids.length === 48 && nodes.every((node) => (counts[node] ?? 0) > 0);
+  return { name: 'invocations sent through B run on both B and C', ok, detail: `${ids.length}/48 succeeded; by node: ${JSON.stringify(counts)}` };
+}
+
+const COLD_CODE = `import time
+
+def handler(event, context):
+    time.sleep(0.5)
+    return {"cold": "from the object store"}
+`;
+
+/**
+ * A function deployed through B (before C started) runs on C, whose own data dir never held
+ * its code: C fetched the archive from the object store (its disk holds it afterwards).
+ */
+export async function proveColdStartOnWorker(cluster: Cluster, s3Dir: string): Promise<Proof> {
+  const worker = cluster.workers[0];
+  const archives = existsSync(path.join(s3Dir, 'artifacts')) ? readdirSync(path.join(s3Dir, 'artifacts')) : [];
+  let counts: Record<string, number> = {};
+  for (let round = 0; round < 5 && !counts[worker.nodeId]; round += 1) {
+    counts = await countByNode(cluster, await invokeMany(cluster, 'cold', 16, 16, () => ({})));
+  }
+  const cached = listFiles(worker.dataDir).filter((file) => archives.some((archive) => file.includes(archive.replace('.tar.gz', ''))));
+  const ok = (counts[worker.nodeId] ?? 0) > 0 && cached.length > 0;
+  return {
+    name: `a function deployed via B cold-starts on ${worker.host.name.toUpperCase()} from the object store`, ok,
+    detail: `by node: ${JSON.stringify(counts)}; archives in the bucket: ${archives.length}; on ${worker.nodeId}'s own disk: ${cached.map((file) => path.relative(worker.dataDir, file)).join(', ') || 'none'}`,
+  };
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    return entry.isDirectory() ? [full, ...listFiles(full)] : [full];
+  });
+}

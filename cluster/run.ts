@@ -1,0 +1,150 @@
+/**
+ * The multi-host proof: three hosts on this machine (each its own network namespace, data dir
+ * and cgroup held to a CPU quota) — A runs PostgreSQL, Temporal, Kafka and versitygw; B runs
+ * PyFaaS as api+bridge+worker, C as a worker, both with the S3 object store on A. Proves that
+ * work sent through B runs on B and C, that C cold-starts a function deployed via B from the
+ * object store, and that functions cannot reach host A; then, under a steady load of sync,
+ * async and Kafka-triggered invocations whose every run posts a side effect to a ledger, kills
+ * C's PyFaaS, cuts C's network, and SIGKILLs Temporal and Kafka, counting per fault the
+ * requests lost and duplicated (by idempotency key against the ledger).
+ *
+ *   npm run cluster [-- --faults kill-worker,cut-worker,temporal,kafka] [--rate 3] [--settle-ms 6000]
+ *                      [--cores 0.5] [--temporal dev|server] [--json out.json] [--check] [--keep]
+ *
+ * `--check` exits 1 when a proof fails or a fault misses a goal (0 lost, 0 duplicated, 0
+ * hanging, recovery ≤ 15 s). Needs root (network namespaces, cgroups).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { prepare } from '../chaos/prepare';
+import { startLedger } from '../chaos/internet';
+import { SteadyLoad } from '../chaos/load';
+import { effectsByKey, formatTable, goalsMet, recoveryMs, tallyWindow, type FaultRow } from '../chaos/tally';
+import { createLogger } from '../common/logger';
+import { startCluster, clusterHostPlans, type Cluster, type ClusterOptions } from './cluster';
+import { insideTopology, runInTopology, type Inside } from './enter';
+import { CLUSTER_FAULTS, inject, type ClusterFault } from './faults';
+import { HOST_A_PORTS } from './host-a-plan';
+import type { ChaosApi } from '../chaos/api';
+import { deployProofFunctions, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
+import { hostNamed } from './topology';
+
+const FUNCTION = 'ledgered';
+const TOPIC = 'cluster-events';
+const RECOVERY_WAIT_MS = 60_000;
+
+interface Options {
+  faults: ClusterFault[];
+  rate: number;
+  settleMs: number;
+  cores: number;
+  temporal: ClusterOptions['temporal'];
+  json?: string;
+  check: boolean;
+  keep: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const faults = (value('faults') ?? CLUSTER_FAULTS.join(',')).split(',').filter(Boolean) as ClusterFault[];
+  for (const fault of faults) if (!CLUSTER_FAULTS.includes(fault)) throw new Error(`unknown fault ${JSON.stringify(fault)}; use some of ${CLUSTER_FAULTS.join(',')}`);
+  const temporal = value('temporal') ?? 'dev';
+  if (temporal !== 'dev' && temporal !== 'server') throw new Error(`--temporal is dev or server, not ${JSON.stringify(temporal)}`);
+  return {
+    faults, temporal, rate: Number(value('rate') ?? 3), settleMs: Number(value('settle-ms') ?? 6000), cores: Number(value('cores') ?? 0.5),
+    json: value('json'), check: argv.includes('--check'), keep: argv.includes('--keep'),
+  };
+}
+
+const logger = createLogger({ level: 'info', name: 'cluster', pretty: process.stdout.isTTY });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function runFaults(options: Options, inside: Inside, cluster: Cluster, load: SteadyLoad, effects: Parameters<typeof effectsByKey>[0]) {
+  const windows: Array<{ fault: string; label?: string; kill?: { killed: string; at: number } }> = [{ fault: 'none (steady load)' }];
+  load.start();
+  await sleep(options.settleMs);
+  for (const fault of options.faults) {
+    load.window = windows.length;
+    await sleep(options.settleMs);
+    const injected = inject(fault, cluster, inside.topology);
+    windows.push({ fault, label: injected.label, kill: { killed: injected.label, at: injected.at } });
+    logger.info(injected.label);
+    const items = () => load.items.filter((item) => item.window === windows.length - 1);
+    const deadline = Date.now() + RECOVERY_WAIT_MS;
+    while (recoveryMs(items(), effectsByKey(effects), injected.at) === undefined && Date.now() < deadline) await sleep(500);
+    await injected.healed;
+    logger.info(`${fault}: the cluster is whole again`);
+  }
+  load.window = windows.length;
+  await sleep(options.settleMs);
+  return windows;
+}
+
+async function inTopology(options: Options, inside: Inside): Promise<number> {
+  const { topology } = inside;
+  const ledger = await startLedger([], topology.internetAddress);
+  let cluster: Cluster | undefined;
+  try {
+    const kafka = new Kafka({ clientId: 'pyfaas-cluster', brokers: [`${hostNamed(topology, 'a').address}:${HOST_A_PORTS.kafka}`], logLevel: logLevel.NOTHING });
+    const deploy = async (client: ChaosApi) => {
+      await prepare(client, kafka, ledger, FUNCTION, TOPIC);
+      await deployProofFunctions(client);
+    };
+    cluster = await startCluster(inside, { apiRole: 'all', workerHosts: 1, cores: options.cores, temporal: options.temporal, keep: options.keep, deploy }, logger);
+    const s3Dir = path.join(cluster.dir, 'a', 'objects', 'pyfaas');
+    const proofs: Proof[] = [
+      await proveFunctionsCannotReachHostA(cluster, hostNamed(topology, 'a').address, topology.internetAddress),
+      await proveWorkSpreads(cluster, FUNCTION),
+      await proveColdStartOnWorker(cluster, s3Dir),
+    ];
+    for (const proof of proofs) logger.info({ detail: proof.detail }, `${proof.ok ? 'proved' : 'NOT proved'}: ${proof.name}`);
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const load = new SteadyLoad(cluster.client, producer, { functionName: FUNCTION, topic: TOPIC, rate: options.rate, giveUpMs: 120_000 });
+    const windows = await runFaults(options, inside, cluster, load, ledger.effects);
+    logger.info('stopping the load; waiting for every request to end…');
+    await load.stop();
+    await load.settleAsync(Date.now() + 120_000);
+    const kafkaKeys = load.items.filter((item) => item.stream === 'kafka' && item.acceptedAt).map((item) => item.key);
+    const kafkaDeadline = Date.now() + 90_000;
+    while (Date.now() < kafkaDeadline && !kafkaKeys.every((key) => ledger.effects.some((effect) => effect.key === key))) await sleep(1000);
+    await sleep(3000); // late duplicates, if any, arrive too
+    await producer.disconnect();
+
+    const rows: FaultRow[] = windows.map((window, index) => ({
+      ...tallyWindow(window.fault, load.items.filter((item) => item.window === index), ledger.effects, window.kill),
+      label: window.label,
+    }));
+    const tail = load.items.filter((item) => item.window === windows.length);
+    if (tail.length > 0) rows.push(tallyWindow('none (after the faults)', tail, ledger.effects));
+    console.log(proofs.map((proof) => `${proof.ok ? 'ok    ' : 'FAILED'} ${proof.name} — ${proof.detail}`).join('\n'));
+    console.log(formatTable(rows));
+    for (const row of rows) for (const example of row.lostExamples) logger.warn({ fault: row.fault }, `lost: ${example}`);
+    if (options.json) writeFileSync(options.json, JSON.stringify({ options, topology, proofs, rows }, null, 2));
+    return options.check && !(proofs.every((proof) => proof.ok) && rows.every(goalsMet)) ? 1 : 0;
+  } finally {
+    await cluster?.stop();
+    ledger.stop();
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const inside = insideTopology();
+  if (!inside) return runInTopology(clusterHostPlans({ workerHosts: 1, cores: options.cores }), __filename, argv);
+  return inTopology(options, inside);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    logger.error({ err }, `cluster run failed: ${(err as Error).message}`);
+    process.exit(2);
+  },
+);
