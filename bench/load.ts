@@ -16,7 +16,7 @@ export interface MeasuredLoad extends LoadResult {
 }
 
 /** Runs the load process (bench/load-client.ts) and returns what it measured. */
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
+export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [path.join(__dirname, 'load-client.js'), JSON.stringify(spec)], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`the load process failed: ${stderr || err.message}`));

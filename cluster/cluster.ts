@@ -9,7 +9,7 @@ import { ensureVersitygw, provision } from '../infra/provision';
 import { generateToken } from '../modules/auth/tokens/format';
 import type { Inside } from './enter';
 import { startHostA, PyFaaSHost, type HostA, type PyFaaSRole } from './hosts';
-import { hostNamed, type HostPlan } from './topology';
+import { hostNamed, setCpuQuota, type HostPlan } from './topology';
 
 const REPO_DATA_DIR = path.resolve(__dirname, '..', '..', '.pyfaas');
 
@@ -18,8 +18,10 @@ export interface ClusterOptions {
   apiRole: Extract<PyFaaSRole, 'all' | 'api'>;
   /** Worker hosts after B: c, d, … */
   workerHosts: number;
-  /** CPU quota of each PyFaaS host, in cores (host A has none). */
+  /** CPU quota of each worker host, in cores (host A has none). */
   cores: number;
+  /** CPU quota of host B; `cores` by default. */
+  apiCores?: number;
   temporal: 'dev' | 'server';
   /** Keep the data dirs and logs. */
   keep: boolean;
@@ -82,6 +84,8 @@ export async function startCluster(inside: Inside, options: ClusterOptions, logg
     stops.push(() => hostA.process.stop());
     const env = { ...hostA.env, PYFAAS_ADMIN_TOKEN: adminToken };
     const b = hostNamed(topology, 'b');
+    setCpuQuota(b, options.apiCores ?? options.cores, rootMountNs);
+    for (const host of topology.hosts.filter((entry) => !['a', 'b'].includes(entry.name))) setCpuQuota(host, options.cores, rootMountNs);
     const deployer = new PyFaaSHost(b, 'all', env, dir, logger, rootMountNs);
     const client = new ChaosApi(deployer.apiUrl!, adminToken);
     await step(logger, 'host-b', `host B (${b.address}): PyFaaS role all`, () => deployer.start(() => readyz(deployer.apiUrl!)));
@@ -95,7 +99,7 @@ export async function startCluster(inside: Inside, options: ClusterOptions, logg
       stops.push(() => api.stop());
     }
     const aliveNodes = async () => ((await client.call('GET', '/v1/nodes')).body?.items ?? []).map((node: { nodeId: string }) => node.nodeId) as string[];
-    const workers = topology.hosts.filter((host) => !['a', 'b'].includes(host.name)).map((host) => new PyFaaSHost(host, 'worker', env, dir, logger, rootMountNs));
+    const workers = topology.hosts.filter((host) => !['a', 'b'].includes(host.name)).slice(0, options.workerHosts).map((host) => new PyFaaSHost(host, 'worker', env, dir, logger, rootMountNs));
     for (const worker of workers) {
       await step(logger, `host-${worker.host.name}`, `host ${worker.host.name.toUpperCase()} (${worker.host.address}): PyFaaS role worker`, () =>
         worker.start(async () => (await aliveNodes()).includes(worker.nodeId)),

@@ -95,16 +95,18 @@ def handler(event, context):
  */
 export async function proveColdStartOnWorker(cluster: Cluster, s3Dir: string): Promise<Proof> {
   const worker = cluster.workers[0];
-  const archives = existsSync(path.join(s3Dir, 'artifacts')) ? readdirSync(path.join(s3Dir, 'artifacts')) : [];
+  const versions = await cluster.client.call('GET', '/v1/functions/cold/versions');
+  const codeHash: string = versions.body?.items?.[0]?.codeHash ?? 'unknown';
+  const inBucket = existsSync(path.join(s3Dir, 'artifacts', `${codeHash}.tar.gz`));
   let counts: Record<string, number> = {};
   for (let round = 0; round < 5 && !counts[worker.nodeId]; round += 1) {
     counts = await countByNode(cluster, await invokeMany(cluster, 'cold', 16, 16, () => ({})));
   }
-  const cached = listFiles(worker.dataDir).filter((file) => archives.some((archive) => file.includes(archive.replace('.tar.gz', ''))));
-  const ok = (counts[worker.nodeId] ?? 0) > 0 && cached.length > 0;
+  const onWorkerDisk = listFiles(worker.dataDir).filter((file) => path.basename(file) === codeHash);
+  const ok = inBucket && (counts[worker.nodeId] ?? 0) > 0 && onWorkerDisk.length > 0;
   return {
     name: `a function deployed via B cold-starts on ${worker.host.name.toUpperCase()} from the object store`, ok,
-    detail: `by node: ${JSON.stringify(counts)}; archives in the bucket: ${archives.length}; on ${worker.nodeId}'s own disk: ${cached.map((file) => path.relative(worker.dataDir, file)).join(', ') || 'none'}`,
+    detail: `code ${codeHash.slice(0, 12)}… in the bucket: ${inBucket}; by node: ${JSON.stringify(counts)}; on ${worker.nodeId}'s own disk since: ${onWorkerDisk.map((file) => path.relative(worker.dataDir, file)).join(', ') || 'nowhere'}`,
   };
 }
 

@@ -27,7 +27,7 @@ import { insideTopology, runInTopology, type Inside } from './enter';
 import { CLUSTER_FAULTS, inject, type ClusterFault } from './faults';
 import { HOST_A_PORTS } from './host-a-plan';
 import type { ChaosApi } from '../chaos/api';
-import { deployProofFunctions, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
+import { countByNode, deployProofFunctions, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
 import { hostNamed } from './topology';
 
 const FUNCTION = 'ledgered';
@@ -122,10 +122,18 @@ async function inTopology(options: Options, inside: Inside): Promise<number> {
     }));
     const tail = load.items.filter((item) => item.window === windows.length);
     if (tail.length > 0) rows.push(tallyWindow('none (after the faults)', tail, ledger.effects));
+    // Where each window's API invocations ran: that C had work when it was killed or cut off.
+    const byNode = [];
+    for (const [index, row] of rows.entries()) {
+      const window = index < windows.length ? index : windows.length;
+      const ids = load.items.filter((item) => item.window === window && item.invocationId).map((item) => item.invocationId!);
+      byNode.push({ fault: row.label ?? row.fault, nodes: await countByNode(cluster, ids) });
+    }
     console.log(proofs.map((proof) => `${proof.ok ? 'ok    ' : 'FAILED'} ${proof.name} — ${proof.detail}`).join('\n'));
     console.log(formatTable(rows));
+    console.log(byNode.map((entry) => `ran by node (sync+async), ${entry.fault}: ${JSON.stringify(entry.nodes)}`).join('\n'));
     for (const row of rows) for (const example of row.lostExamples) logger.warn({ fault: row.fault }, `lost: ${example}`);
-    if (options.json) writeFileSync(options.json, JSON.stringify({ options, topology, proofs, rows }, null, 2));
+    if (options.json) writeFileSync(options.json, JSON.stringify({ options, topology, proofs, rows, byNode }, null, 2));
     return options.check && !(proofs.every((proof) => proof.ok) && rows.every(goalsMet)) ? 1 : 0;
   } finally {
     await cluster?.stop();

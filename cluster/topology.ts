@@ -95,7 +95,18 @@ function makeCgroup(dir: string, cores: number | undefined): void {
   quietly(() => rmdirSync(dir));
   execFileSync('mkdir', ['-p', dir]);
   writeFileSync(path.join(dir, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), cores === undefined ? '-1' : String(Math.round(cores * CFS_PERIOD_US)));
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), quotaUs(cores));
+}
+
+const quotaUs = (cores: number | undefined) => (cores === undefined ? '-1' : String(Math.round(cores * CFS_PERIOD_US)));
+
+/** Sets the host's CPU quota (undefined: none); `rootMountNs` as for `hostCommand`. */
+export function setCpuQuota(host: TopologyHost, cores: number | undefined, rootMountNs?: string): void {
+  const file = path.join(host.cgroup, 'cpu.cfs_quota_us');
+  const inRoot = rootMountNs ? ['nsenter', `--mount=${rootMountNs}`] : [];
+  const argv = [...inRoot, 'sh', '-c', 'echo "$1" > "$2"', 'quota', quotaUs(cores), file];
+  execFileSync(argv[0], argv.slice(1), { stdio: 'pipe' });
+  host.cores = cores;
 }
 
 /** Makes the wire namespace with its bridge, then each host: namespace, veth on the bridge, address, cgroup. */

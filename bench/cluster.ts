@@ -1,0 +1,179 @@
+/**
+ * `npm run bench:cluster`: the invoke benchmark on the multi-host topology (cluster/).
+ *
+ * 1. Temporal: warm sync p50/p99 (one client) and sync throughput at 32 clients of a
+ *    trivial function, host A running the real Temporal server on PostgreSQL vs the dev
+ *    server, B (api+bridge+worker) and C (worker) each held to `--cores`.
+ *    Goal: the real server's warm p50 ≤ 1.3× the dev server's.
+ * 2. Worker hosts: B serves only the API (1 core); C (and D) run a function that burns 20 ms of CPU,
+ *    each worker host held to `--worker-cores`; throughput at 32 clients on 1 worker host vs 2.
+ *    Goal: 2 hosts ≥ 1.6× the throughput of 1.
+ * Each figure is measured `--runs` times (default 2), each beside its baseline of the same run.
+ *
+ *   npm run bench:cluster [-- --temporal dev,server] [--seconds 10] [--runs 2] [--cores 1] [--worker-cores 0.5] [--json out.json]
+ *
+ * Needs root (network namespaces, cgroups).
+ */
+import { writeFileSync } from 'node:fs';
+import type { ChaosApi } from '../chaos/api';
+import { expectStatus } from '../chaos/prepare';
+import { startCluster, clusterHostPlans, type Cluster, type ClusterOptions } from '../cluster/cluster';
+import { insideTopology, runInTopology, type Inside } from '../cluster/enter';
+import { createLogger } from '../common/logger';
+import { runLoad } from './load';
+import type { LoadResult } from './load-client';
+import { round } from './stats';
+
+const logger = createLogger({ level: 'info', name: 'bench-cluster', pretty: process.stdout.isTTY });
+
+interface Options {
+  temporal: Array<ClusterOptions['temporal']>;
+  seconds: number;
+  runs: number;
+  cores: number;
+  workerCores: number;
+  json?: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (name: string) => {
+    const at = argv.indexOf(`--${name}`);
+    return at >= 0 ? argv[at + 1] : undefined;
+  };
+  const temporal = (value('temporal') ?? 'dev,server').split(',') as Options['temporal'];
+  for (const mode of temporal) if (mode !== 'dev' && mode !== 'server') throw new Error(`--temporal lists dev and/or server, not ${JSON.stringify(mode)}`);
+  return {
+    temporal, seconds: Number(value('seconds') ?? 10), runs: Number(value('runs') ?? 2), cores: Number(value('cores') ?? 1),
+    workerCores: Number(value('worker-cores') ?? 0.5), json: value('json'),
+  };
+}
+
+const IDENTITY_CODE = 'def handler(event, context):\n    return event\n';
+const BURN_CODE = `import time
+
+def handler(event, context):
+    started = time.process_time()
+    while time.process_time() - started < 0.02:
+        pass
+    return {"burned_ms": 20}
+`;
+
+function deployer(name: string, code: string) {
+  return async (client: ChaosApi) => {
+    await expectStatus(`deploying ${name}`, await client.call('POST', '/v1/functions', {
+      name, runtime: 'python3', handler: 'main.handler', code: { inline: code }, timeoutMs: 30_000, maxConcurrency: 64,
+    }, {}, 120_000), 201);
+  };
+}
+
+function load(cluster: Cluster, functionName: string, clients: number, seconds: number): Promise<LoadResult> {
+  return runLoad({ mode: 'http', url: `${cluster.api.apiUrl}/v1/functions/${functionName}/invoke`, token: cluster.adminToken, clients, seconds });
+}
+
+interface TemporalFigures {
+  temporal: string;
+  run: number;
+  warm?: LoadResult;
+  at32?: LoadResult;
+  /** Why this mode was not measured. */
+  skipped?: string;
+}
+
+async function measureTemporal(inside: Inside, options: Options, mode: ClusterOptions['temporal'], run: number): Promise<TemporalFigures> {
+  let cluster: Cluster | undefined;
+  try {
+    cluster = await startCluster(inside, { apiRole: 'all', workerHosts: 1, cores: options.cores, temporal: mode, keep: false, deploy: deployer('identity', IDENTITY_CODE) }, logger);
+    await load(cluster, 'identity', 4, 3); // warm instances on both hosts
+    const warm = await load(cluster, 'identity', 1, options.seconds);
+    const at32 = await load(cluster, 'identity', 32, options.seconds);
+    logger.info({ warm, at32 }, `Temporal ${mode}, run ${run}: warm p50 ${warm.p50Ms} ms, p99 ${warm.p99Ms} ms; ${at32.perSecond} calls/s at 32 clients`);
+    return { temporal: mode, run, warm, at32 };
+  } catch (err) {
+    if (mode === 'server' && /not on this branch/.test((err as Error).message)) return { temporal: mode, run, skipped: (err as Error).message };
+    throw err;
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+interface WorkerFigures {
+  run: number;
+  oneHost: LoadResult;
+  twoHosts: LoadResult;
+  ratio: number;
+}
+
+async function measureWorkerHosts(inside: Inside, options: Options): Promise<WorkerFigures[]> {
+  const cluster = await startCluster(inside, { apiRole: 'api', workerHosts: 2, cores: options.workerCores, apiCores: 1, temporal: 'dev', keep: false, deploy: deployer('burn', BURN_CODE) }, logger);
+  const [c, d] = cluster.workers;
+  const figures: WorkerFigures[] = [];
+  try {
+    for (let run = 1; run <= options.runs; run += 1) {
+      await d.stop();
+      await cluster.waitForNodes([c.nodeId]);
+      await load(cluster, 'burn', 32, 3); // warm-up at the measured concurrency
+      const oneHost = await load(cluster, 'burn', 32, options.seconds);
+      await d.start(async () => true);
+      await cluster.waitForNodes([c.nodeId, d.nodeId]);
+      await load(cluster, 'burn', 32, 3);
+      const twoHosts = await load(cluster, 'burn', 32, options.seconds);
+      const ratio = round(twoHosts.perSecond / Math.max(0.01, oneHost.perSecond));
+      logger.info({ oneHost, twoHosts }, `worker hosts, run ${run}: 1 host ${oneHost.perSecond} calls/s, 2 hosts ${twoHosts.perSecond} calls/s (${ratio}×)`);
+      figures.push({ run, oneHost, twoHosts, ratio });
+    }
+    return figures;
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((line) => line[column].length)));
+  const render = (line: string[]) => `| ${line.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`;
+  return [render(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(render)].join('\n');
+}
+
+function report(options: Options, temporal: TemporalFigures[], workers: WorkerFigures[]): string {
+  const lines: string[] = [];
+  lines.push(`Temporal on host A (PyFaaS hosts at ${options.cores} core each; goal: server warm p50 ≤ 1.3× dev, same run)`);
+  const temporalRows = temporal.map((figure) => {
+    const dev = temporal.find((other) => other.run === figure.run && other.temporal === 'dev' && other.warm);
+    const vsDev = figure.warm && dev?.warm && figure.temporal !== 'dev' ? `${round(figure.warm.p50Ms / dev.warm.p50Ms)}×` : '—';
+    if (figure.skipped) return [String(figure.run), figure.temporal, 'not run', '', '', '', figure.skipped];
+    return [String(figure.run), figure.temporal, `${figure.warm!.p50Ms} ms`, `${figure.warm!.p99Ms} ms`, `${figure.at32!.perSecond}/s`, `${figure.at32!.failed}`, vsDev];
+  });
+  lines.push(table(['run', 'Temporal', 'warm p50', 'warm p99', '32 clients', 'failed', 'p50 vs dev'], temporalRows));
+  lines.push('');
+  lines.push(`Worker hosts (a function burning 20 ms of CPU, each worker host at ${options.workerCores} core; goal: 2 hosts ≥ 1.6× 1 host, same run)`);
+  lines.push(table(['run', '1 host', '2 hosts', 'ratio', 'p50 1 / 2 hosts', 'goal'], workers.map((figure) => [
+    String(figure.run), `${figure.oneHost.perSecond}/s`, `${figure.twoHosts.perSecond}/s`, `${figure.ratio}×`,
+    `${figure.oneHost.p50Ms} / ${figure.twoHosts.p50Ms} ms`, figure.ratio >= 1.6 ? 'met' : 'MISSED',
+  ])));
+  return lines.join('\n');
+}
+
+async function inTopology(options: Options, inside: Inside): Promise<void> {
+  const temporal: TemporalFigures[] = [];
+  for (let run = 1; run <= options.runs; run += 1) for (const mode of options.temporal) temporal.push(await measureTemporal(inside, options, mode, run));
+  const workers = await measureWorkerHosts(inside, options);
+  console.log(report(options, temporal, workers));
+  if (options.json) writeFileSync(options.json, JSON.stringify({ options, temporal, workers }, null, 2));
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const inside = insideTopology();
+  if (!inside) return runInTopology(clusterHostPlans({ workerHosts: 2, cores: options.workerCores }), __filename, argv);
+  await inTopology(options, inside);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    logger.error({ err }, `bench:cluster failed: ${(err as Error).message}`);
+    process.exit(1);
+  },
+);
