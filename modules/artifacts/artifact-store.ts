@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { create as createTar, extract as extractTar } from 'tar';
+import { startPeriodicSweep, type PeriodicSweep } from '../../common/periodic-sweep';
 import { ConflictError, FunctionLoadError, InputError, LimitExceededError, NotFoundError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { ObjectNotFoundError, type ObjectStore } from '../objects';
@@ -330,4 +331,21 @@ async function checkHandlerFile(codeDir: string, handlerFile: string): Promise<v
   const onlyFolder = top.length === 1 && top[0].isDirectory() ? top[0].name : undefined;
   const hint = onlyFolder && existsSync(path.join(codeDir, onlyFolder, handlerFile)) ? ` (it is under ${onlyFolder}/: archive that folder's contents, not the folder)` : '';
   throw new FunctionLoadError(`handler file ${handlerFile} is not in the code${hint}.`);
+}
+
+/** A staging area untouched this long is abandoned: far past a deploy's longest run (each step: 10 minutes, 3 attempts). */
+export const STAGING_MAX_AGE_MS = 6 * 60 * 60_000;
+
+/** Sweeps abandoned staging areas (this node's working copies and the object store's records) every 10 minutes. */
+export function startStagingSweep(artifacts: Pick<ArtifactStore, 'sweepStaging'>, logger: Logger): PeriodicSweep<string[]> {
+  return startPeriodicSweep({
+    intervalMs: 10 * 60_000,
+    logger,
+    failure: 'the staging sweep failed; it runs again at the next interval',
+    async sweep() {
+      const swept = await artifacts.sweepStaging(STAGING_MAX_AGE_MS);
+      if (swept.length > 0) logger.info({ swept: swept.length }, 'removed abandoned staging areas');
+      return swept;
+    },
+  });
 }

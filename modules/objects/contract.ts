@@ -36,6 +36,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`. */
   list(prefix: string): Promise<ObjectInfo[]>;
+  /** Releases connections (the S3 client's sockets); the store is not used after. */
+  close(): void;
 }
 
 export class ObjectNotFoundError extends NotFoundError {

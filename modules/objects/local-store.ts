@@ -107,6 +107,9 @@ export class LocalObjectStore implements ObjectStore {
     return removed;
   }
 
+  /** Nothing to release. */
+  close(): void {}
+
   private fileOf(key: string): string {
     return path.join(this.root, ...checkKey(key).split('/'));
   }

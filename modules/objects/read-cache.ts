@@ -79,6 +79,10 @@ export class CachedObjectStore implements ObjectStore {
     return this.inner.list(prefix);
   }
 
+  close(): void {
+    this.inner.close();
+  }
+
   /** Bytes the cache holds now. */
   async size(): Promise<number> {
     await this.load();

@@ -158,7 +158,6 @@ export class S3ObjectStore implements ObjectStore {
     return found.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  /** Closes the HTTP agent's sockets. */
   close(): void {
     this.client.destroy();
   }
