@@ -104,7 +104,11 @@ export class ArtifactStore {
    */
   async stageStored(stagingId: string, codeHash: string, handlerFile?: string): Promise<StoredCode> {
     const stored = this.stored(codeHash);
-    if (!(await this.isStored(codeHash))) throw new NotFoundError(`No stored code has the hash ${codeHash}.`);
+    if (!(await this.isStored(codeHash))) {
+      // Code built before the object store (a data dir from an earlier PyFaaS) is adopted into it.
+      if (!this.has(codeHash)) throw new NotFoundError(`No stored code has the hash ${codeHash}.`);
+      await this.withArchiveOf(this.codeDir(codeHash), (archive) => this.objects.putFile(archiveKey(codeHash), archive));
+    }
     if (handlerFile !== undefined) await checkHandlerFile(await this.ensureLocal(codeHash), handlerFile);
     const record = this.record(stagingId);
     if (!(await record.read())) await record.staged(codeHash);
@@ -261,13 +265,13 @@ export class ArtifactStore {
   }
 
   /** Packs `dir` into a temporary tar.gz for `use`, removed afterwards. */
-  private async withArchiveOf(dir: string, use: (archive: string) => Promise<void>): Promise<void> {
+  private async withArchiveOf<T>(dir: string, use: (archive: string) => Promise<T>): Promise<T> {
     const archive = path.join(this.root, '.staging', `${randomUUID()}.tar.gz`);
     await mkdir(path.dirname(archive), { recursive: true });
     try {
       // portable: no uid/gid or local user names; links inside the code (node_modules/.bin) are kept.
       await createTar({ gzip: true, portable: true, file: archive, cwd: dir }, ['.']);
-      await use(archive);
+      return await use(archive);
     } finally {
       await rm(archive, { force: true });
     }

@@ -78,6 +78,15 @@ describe('ArtifactStore on an object store', () => {
     expect(existsSync(path.join(nodeA.root, '.staging', 'deploy-x'))).toBe(false);
   });
 
+  it('adopts code a data dir holds from before the object store when a rebuild stages it', async () => {
+    const stored = await nodeA.prepare({ inline: source }, options);
+    await objects.delete(archiveKey(stored.codeHash)); // as if built by a PyFaaS without the object store
+    expect(await nodeA.isStored(stored.codeHash)).toBe(false);
+    await nodeA.stageStored('rebuild-old', stored.codeHash, 'main.py');
+    expect(await nodeA.isStored(stored.codeHash)).toBe(true);
+    expect(readFileSync(path.join(await nodeB.ensureLocal(stored.codeHash), 'main.py'), 'utf8')).toBe(source);
+  });
+
   it('answers a step on a node whose staging record is gone with NOT_FOUND', async () => {
     await nodeA.materialise('deploy-y', { inline: source }, 'main.py');
     await nodeA.discard('deploy-y');
