@@ -154,7 +154,7 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     .register(OBSERVABILITY_POLICY);
   const policyCache = new PolicyCache({ policies, changes, logger });
   const objects = await openObjectStore(config, logger);
-  const artifacts = new ArtifactStore(path.join(config.dataDir, 'artifacts'), undefined, objects);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, 'artifacts'), objects);
   // Every role applies the log level now and within a poll of each change.
   await policyCache.watch(OBSERVABILITY_POLICY.kind, logLevelApplier(logger));
   return {

@@ -1,19 +1,11 @@
-import type { Readable } from 'node:stream';
 import { InputError, NotFoundError, PyFaaSError } from '../../common/errors';
 
-/** What a store knows of one object. `sha256` is set by the S3 store (object metadata), not by the local one. */
+/** What a store knows of one object. `sha256` is set by the S3 store (object metadata, written at every put), not by the local one. */
 export interface ObjectInfo {
   key: string;
   size: number;
   /** Last write, ms since the epoch: a repeated put() of the same content refreshes it (payload retention relies on that). */
   modifiedAt: number;
-  sha256?: string;
-}
-
-export interface PutOptions {
-  /** Required for a stream put to S3 (PutObject needs the length up front). */
-  size?: number;
-  /** The body's sha256 (hex) when the caller knows it; computed for byte bodies. */
   sha256?: string;
 }
 
@@ -25,7 +17,15 @@ export interface ObjectStore {
   /** 'local' or 's3': for logs and /readyz. */
   readonly kind: string;
   /** Writes the object whole or not at all (readers never see half of it). */
-  put(key: string, body: Uint8Array | Readable, options?: PutOptions): Promise<ObjectInfo>;
+  put(key: string, body: Uint8Array): Promise<ObjectInfo>;
+  /**
+   * Stores the file's bytes under `key`, streamed (a built artifact can be large). The store
+   * hashes the file first, so every object carries its sha256 however it was put (and an S3
+   * server checks the bytes it received against it). A missing file throws ENOENT.
+   */
+  putFile(key: string, file: string): Promise<ObjectInfo>;
+  /** Copies an object to another key (server-side in S3), its recorded sha256 kept. Throws ObjectNotFoundError when `from` is absent. */
+  copy(from: string, to: string): Promise<ObjectInfo>;
   /** Throws ObjectNotFoundError (OBJECT_NOT_FOUND) when absent. */
   get(key: string): Promise<Buffer>;
   /** Streams the object to `file` (written beside, then renamed). Throws ObjectNotFoundError when absent. */
@@ -36,6 +36,8 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** Every object whose key starts with `prefix`. */
   list(prefix: string): Promise<ObjectInfo[]>;
+  /** Releases connections (the S3 client's sockets); the store is not used after. */
+  close(): void;
 }
 
 export class ObjectNotFoundError extends NotFoundError {

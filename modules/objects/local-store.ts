@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { checkKey, ObjectNotFoundError, type ObjectInfo, type ObjectStore } from './contract';
 
 const TEMP = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
@@ -16,11 +14,27 @@ export class LocalObjectStore implements ObjectStore {
 
   constructor(readonly root: string) {}
 
-  async put(key: string, body: Uint8Array | Readable): Promise<ObjectInfo> {
+  async put(key: string, body: Uint8Array): Promise<ObjectInfo> {
     const file = this.fileOf(key);
     await fs.mkdir(path.dirname(file), { recursive: true });
     await writeAtomically(file, body);
     return this.info(key, file);
+  }
+
+  async putFile(key: string, source: string): Promise<ObjectInfo> {
+    const file = this.fileOf(key);
+    await copyAtomically(source, file);
+    return this.info(key, file);
+  }
+
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    const file = this.fileOf(to);
+    try {
+      await copyAtomically(this.fileOf(from), file);
+    } catch (err) {
+      throw notFoundOr(err, from);
+    }
+    return this.info(to, file);
   }
 
   async get(key: string): Promise<Buffer> {
@@ -34,10 +48,7 @@ export class LocalObjectStore implements ObjectStore {
   async download(key: string, file: string): Promise<ObjectInfo> {
     const source = this.fileOf(key);
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      const partial = `${file}.${randomUUID()}.tmp`;
-      await fs.copyFile(source, partial);
-      await fs.rename(partial, file);
+      await copyAtomically(source, file);
     } catch (err) {
       throw notFoundOr(err, key);
     }
@@ -59,7 +70,9 @@ export class LocalObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<ObjectInfo[]> {
     const found: ObjectInfo[] = [];
-    const entries = await fs.readdir(this.root, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    // Only the folder the prefix names is walked, not the whole store.
+    const folder = path.join(this.root, ...prefix.slice(0, prefix.lastIndexOf('/') + 1).split('/').filter(Boolean));
+    const entries = await fs.readdir(folder, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
       throw err;
     });
@@ -94,6 +107,9 @@ export class LocalObjectStore implements ObjectStore {
     return removed;
   }
 
+  /** Nothing to release. */
+  close(): void {}
+
   private fileOf(key: string): string {
     return path.join(this.root, ...checkKey(key).split('/'));
   }
@@ -105,11 +121,21 @@ export class LocalObjectStore implements ObjectStore {
 }
 
 /** Writes `body` to a temp file beside `file` and renames it over; the temp file is removed on failure. */
-export async function writeAtomically(file: string, body: Uint8Array | Readable): Promise<void> {
+export function writeAtomically(file: string, body: Uint8Array): Promise<void> {
+  return replaceAtomically(file, (partial) => fs.writeFile(partial, body));
+}
+
+/** Copies `source` to a temp file beside `file` (parents created) and renames it over. */
+export async function copyAtomically(source: string, file: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await replaceAtomically(file, (partial) => fs.copyFile(source, partial));
+}
+
+/** Runs `write` on `<file>.<uuid>.tmp`, then renames it to `file`; the temp file is removed on failure. */
+export async function replaceAtomically(file: string, write: (partial: string) => Promise<void>): Promise<void> {
   const partial = `${file}.${randomUUID()}.tmp`;
   try {
-    if (body instanceof Uint8Array) await fs.writeFile(partial, body);
-    else await pipeline(body, createWriteStream(partial));
+    await write(partial);
     await fs.rename(partial, file);
   } catch (err) {
     await fs.rm(partial, { force: true });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Logger } from '../../common/logger';
-import { ObjectIntegrityError, type ObjectInfo, type ObjectStore, type PutOptions } from './contract';
-import { writeAtomically } from './local-store';
+import { ObjectIntegrityError, type ObjectInfo, type ObjectStore } from './contract';
+import { copyAtomically, writeAtomically } from './local-store';
+import { sha256OfFile } from './sha256';
 
 interface Entry {
   size: number;
@@ -22,6 +22,7 @@ export class CachedObjectStore implements ObjectStore {
   readonly kind: string;
   private entries?: Promise<Map<string, Entry>>;
   private total = 0;
+  private lastUse = 0;
 
   constructor(
     private readonly inner: ObjectStore,
@@ -32,15 +33,25 @@ export class CachedObjectStore implements ObjectStore {
     this.kind = inner.kind;
   }
 
-  async put(key: string, body: Uint8Array | Readable, options?: PutOptions): Promise<ObjectInfo> {
-    const info = await this.inner.put(key, body, options);
+  async put(key: string, body: Uint8Array): Promise<ObjectInfo> {
+    const info = await this.inner.put(key, body);
     // Bytes this node just wrote are read back soon (a payload by the worker beside it).
-    if (body instanceof Uint8Array && info.size <= this.maxBytes) {
+    if (info.size <= this.maxBytes) {
       const file = this.fileOf(key);
+      await this.load();
       await writeAtomically(file, body);
       await this.admit(file, info.size);
     }
     return info;
+  }
+
+  /** Not cached: a file put is a built artifact, which the node that built it has unpacked already. */
+  putFile(key: string, file: string): Promise<ObjectInfo> {
+    return this.inner.putFile(key, file);
+  }
+
+  copy(from: string, to: string): Promise<ObjectInfo> {
+    return this.inner.copy(from, to);
   }
 
   async get(key: string): Promise<Buffer> {
@@ -50,8 +61,7 @@ export class CachedObjectStore implements ObjectStore {
 
   async download(key: string, target: string): Promise<ObjectInfo> {
     const file = await this.fill(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.copyFile(file, target);
+    await copyAtomically(file, target);
     const stat = await fs.stat(file);
     return { key, size: stat.size, modifiedAt: stat.mtimeMs };
   }
@@ -69,6 +79,10 @@ export class CachedObjectStore implements ObjectStore {
     return this.inner.list(prefix);
   }
 
+  close(): void {
+    this.inner.close();
+  }
+
   /** Bytes the cache holds now. */
   async size(): Promise<number> {
     await this.load();
@@ -81,13 +95,13 @@ export class CachedObjectStore implements ObjectStore {
     const file = this.fileOf(key);
     const known = entries.get(file);
     if (known) {
-      known.usedAt = Date.now();
+      known.usedAt = this.useTime();
       const at = new Date(known.usedAt);
       await fs.utimes(file, at, at).catch(() => undefined);
       return file;
     }
     const info = await this.inner.download(key, file);
-    const actual = await sha256Of(file);
+    const actual = await sha256OfFile(file);
     if (!info.sha256 || info.sha256 !== actual) {
       await fs.rm(file, { force: true });
       throw new ObjectIntegrityError(`Object ${key} read from the ${this.inner.kind} store has sha256 ${actual}, but ${info.sha256 ? `${info.sha256} was recorded` : 'no sha256 was recorded'} when it was stored; not cached.`, { key });
@@ -100,7 +114,7 @@ export class CachedObjectStore implements ObjectStore {
     const entries = await this.load();
     const before = entries.get(file);
     if (before) this.total -= before.size;
-    entries.set(file, { size, usedAt: Date.now() });
+    entries.set(file, { size, usedAt: this.useTime() });
     this.total += size;
     if (this.total <= this.maxBytes) return;
     const oldest = [...entries].filter(([name]) => name !== file).sort((a, b) => a[1].usedAt - b[1].usedAt);
@@ -118,6 +132,12 @@ export class CachedObjectStore implements ObjectStore {
     if (!entry) return;
     entries.delete(file);
     this.total -= entry.size;
+  }
+
+  /** Strictly increasing (two uses in one millisecond stay ordered), close to the clock so that it can be kept as an mtime. */
+  private useTime(): number {
+    this.lastUse = Math.max(Date.now(), this.lastUse + 1);
+    return this.lastUse;
   }
 
   /** The index, read once from the directory (what an earlier process cached stays usable). */
@@ -145,10 +165,4 @@ export class CachedObjectStore implements ObjectStore {
   private fileOf(key: string): string {
     return path.join(this.dir, createHash('sha256').update(key).digest('hex'));
   }
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

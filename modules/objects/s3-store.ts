@@ -1,13 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
+  CopyObjectCommand, CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand,
   ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { checkKey, ObjectNotFoundError, ObjectStoreDeniedError, ObjectStoreError, type ObjectInfo, type ObjectStore, type PutOptions } from './contract';
+import { checkKey, ObjectNotFoundError, ObjectStoreDeniedError, ObjectStoreError, type ObjectInfo, type ObjectStore } from './contract';
+import { replaceAtomically } from './local-store';
+import { sha256Of, sha256OfFile } from './sha256';
 
 export interface S3StoreOptions {
   /** e.g. http://127.0.0.1:7070 for versitygw; unset, AWS's own endpoint for the region. */
@@ -22,7 +23,9 @@ export interface S3StoreOptions {
   maxAttempts?: number;
 }
 
-const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken']);
+/** versitygw answers an unknown access key with 404 XAdminUserNotFound where AWS says 403 InvalidAccessKeyId. */
+const DENIED = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'InvalidToken', 'ExpiredToken', 'XAdminUserNotFound']);
+/** `NotFound` is the SDK's name for a 404 without a body (HEAD): a HEAD cannot tell a missing key from versitygw's unknown access key. */
 const MISSING = new Set(['NoSuchKey', 'NotFound']);
 
 /**
@@ -40,6 +43,9 @@ export class S3ObjectStore implements ObjectStore {
       credentials: options.credentials,
       forcePathStyle: options.forcePathStyle,
       maxAttempts: options.maxAttempts ?? 3,
+      // Reads are checked against the sha256 metadata by the read cache (ObjectIntegrityError);
+      // the SDK's own check would fail mid-stream with an uncoded Error.
+      responseChecksumValidation: 'WHEN_REQUIRED',
     });
   }
 
@@ -50,7 +56,7 @@ export class S3ObjectStore implements ObjectStore {
       await this.client.send(new HeadBucketCommand({ Bucket }));
       return;
     } catch (err) {
-      if (statusOf(err) !== 404) throw this.failure(err, `check bucket ${Bucket}`);
+      if (!MISSING.has((err as Error).name) && (err as Error).name !== 'NoSuchBucket') throw this.failure(err, `check bucket ${Bucket}`);
     }
     try {
       await this.client.send(new CreateBucketCommand({ Bucket }));
@@ -60,14 +66,41 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async put(key: string, body: Uint8Array | Readable, options: PutOptions = {}): Promise<ObjectInfo> {
+  put(key: string, body: Uint8Array): Promise<ObjectInfo> {
+    return this.send(key, body, body.byteLength, sha256Of(body));
+  }
+
+  async putFile(key: string, file: string): Promise<ObjectInfo> {
     checkKey(key);
-    const sha256 = body instanceof Uint8Array ? createHash('sha256').update(body).digest('hex') : options.sha256;
-    const size = body instanceof Uint8Array ? body.byteLength : options.size;
-    if (size === undefined) throw new ObjectStoreError(`Putting ${key} from a stream needs its size (S3 PutObject takes the length up front).`);
+    const [{ size }, sha256] = await Promise.all([fs.stat(file), sha256OfFile(file)]);
+    return this.send(key, createReadStream(file), size, sha256);
+  }
+
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    checkKey(from);
+    checkKey(to);
+    try {
+      // MetadataDirective COPY (the default): the sha256 metadata travels with the bytes.
+      await this.client.send(new CopyObjectCommand({ Bucket: this.options.bucket, Key: to, CopySource: `${this.options.bucket}/${from}` }));
+    } catch (err) {
+      if (MISSING.has((err as Error).name)) throw new ObjectNotFoundError(`Object ${from} is not stored in bucket ${this.options.bucket}.`, { key: from });
+      throw this.failure(err, `copy ${from} to ${to}`);
+    }
+    const info = await this.head(to);
+    if (!info) throw new ObjectStoreError(`The S3 server at ${this.where()} reported ${to} copied but does not list it.`, { key: to });
+    return info;
+  }
+
+  /**
+   * One PutObject carrying the body's sha256 twice: as metadata (what the read cache checks
+   * later) and as the S3 checksum header, so the server refuses bytes that arrive damaged.
+   */
+  private async send(key: string, body: Uint8Array | Readable, size: number, sha256: string): Promise<ObjectInfo> {
+    checkKey(key);
     try {
       await this.client.send(new PutObjectCommand({
-        Bucket: this.options.bucket, Key: key, Body: body, ContentLength: size, Metadata: sha256 ? { sha256 } : undefined,
+        Bucket: this.options.bucket, Key: key, Body: body, ContentLength: size,
+        Metadata: { sha256 }, ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
       }));
     } catch (err) {
       throw this.failure(err, `put ${key}`);
@@ -83,14 +116,7 @@ export class S3ObjectStore implements ObjectStore {
   async download(key: string, file: string): Promise<ObjectInfo> {
     const response = await this.fetch(key);
     await fs.mkdir(path.dirname(file), { recursive: true });
-    const partial = `${file}.${randomUUID()}.tmp`;
-    try {
-      await pipeline(response.Body as Readable, createWriteStream(partial));
-      await fs.rename(partial, file);
-    } catch (err) {
-      await fs.rm(partial, { force: true });
-      throw err;
-    }
+    await replaceAtomically(file, (partial) => pipeline(response.Body as Readable, createWriteStream(partial)));
     return { key, size: response.ContentLength ?? 0, modifiedAt: response.LastModified?.getTime() ?? 0, sha256: response.Metadata?.sha256 };
   }
 
@@ -100,7 +126,7 @@ export class S3ObjectStore implements ObjectStore {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.options.bucket, Key: key }));
       return { key, size: r.ContentLength ?? 0, modifiedAt: r.LastModified?.getTime() ?? 0, sha256: r.Metadata?.sha256 };
     } catch (err) {
-      if (MISSING.has((err as Error).name) || statusOf(err) === 404) return undefined;
+      if (MISSING.has((err as Error).name)) return undefined;
       throw this.failure(err, `head ${key}`);
     }
   }
@@ -110,7 +136,7 @@ export class S3ObjectStore implements ObjectStore {
     try {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }));
     } catch (err) {
-      if (statusOf(err) !== 404) throw this.failure(err, `delete ${key}`);
+      if (!MISSING.has((err as Error).name)) throw this.failure(err, `delete ${key}`);
     }
   }
 
@@ -132,7 +158,6 @@ export class S3ObjectStore implements ObjectStore {
     return found.sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  /** Closes the HTTP agent's sockets. */
   close(): void {
     this.client.destroy();
   }
@@ -142,14 +167,18 @@ export class S3ObjectStore implements ObjectStore {
     try {
       return await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
     } catch (err) {
-      if (MISSING.has((err as Error).name) || statusOf(err) === 404) throw new ObjectNotFoundError(`Object ${key} is not stored in bucket ${this.options.bucket}.`, { key });
+      if (MISSING.has((err as Error).name)) throw new ObjectNotFoundError(`Object ${key} is not stored in bucket ${this.options.bucket}.`, { key });
       throw this.failure(err, `get ${key}`);
     }
   }
 
+  private where(): string {
+    return `${this.options.endpoint ?? `AWS S3 (${this.options.region})`}, bucket ${this.options.bucket}`;
+  }
+
   /** One sentence naming the operation, the server and what to check. */
   private failure(err: unknown, operation: string): ObjectStoreError {
-    const where = `${this.options.endpoint ?? `AWS S3 (${this.options.region})`}, bucket ${this.options.bucket}`;
+    const where = this.where();
     const name = (err as Error).name;
     if (DENIED.has(name) || statusOf(err) === 403) {
       return new ObjectStoreDeniedError(`The S3 server at ${where} refused the credentials to ${operation} (${name}): check PYFAAS_S3_ACCESS_KEY_ID and PYFAAS_S3_SECRET_ACCESS_KEY.`, { operation, reason: name });

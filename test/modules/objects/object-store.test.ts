@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { silentLogger } from '../../../common/logger';
 import { startVersitygw, type Versitygw } from '../../../infra/provision';
 import { CachedObjectStore, LocalObjectStore, ObjectNotFoundError, ObjectStoreDeniedError, S3ObjectStore, type ObjectStore } from '../../../modules/objects';
@@ -75,13 +75,23 @@ describe.each(implementations)('ObjectStore contract: %s', (_name, open) => {
     expect(await store.list('nothing/')).toEqual([]);
   });
 
-  it('puts from a stream of known size and downloads to a file', async () => {
+  it('puts a file, records its sha256 (S3), downloads it to a file and copies it', async () => {
     const bytes = Buffer.alloc(300_000, 7);
-    await store.put('artifacts/big.bin', Readable.from([bytes.subarray(0, 100_000), bytes.subarray(100_000)]), { size: bytes.length });
+    bytes.write('head');
+    const source = path.join(tempDir('pyfaas-upload-'), 'in.bin');
+    writeFileSync(source, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    expect(await store.putFile('artifacts/big.bin', source)).toMatchObject({ key: 'artifacts/big.bin', size: bytes.length });
     const file = path.join(tempDir('pyfaas-download-'), 'out.bin');
     await store.download('artifacts/big.bin', file);
-    expect(require('node:fs').readFileSync(file).equals(bytes)).toBe(true);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
     expect(readdirSync(path.dirname(file))).toEqual(['out.bin']); // no temp file left
+    if (store.kind === 's3') expect((await store.head('artifacts/big.bin'))?.sha256).toBe(sha256);
+
+    expect(await store.copy('artifacts/big.bin', 'artifacts/copy.bin')).toMatchObject({ key: 'artifacts/copy.bin', size: bytes.length });
+    expect((await store.get('artifacts/copy.bin')).equals(bytes)).toBe(true);
+    if (store.kind === 's3') expect((await store.head('artifacts/copy.bin'))?.sha256).toBe(sha256);
+    await expect(store.copy('artifacts/never.bin', 'artifacts/x.bin')).rejects.toMatchObject({ code: 'OBJECT_NOT_FOUND' });
   });
 
   it('refuses a key that could escape its directory, with INVALID_INPUT', async () => {
@@ -105,8 +115,13 @@ describe('S3ObjectStore against versitygw', () => {
     expect(err).toBeInstanceOf(ObjectStoreDeniedError);
     expect(err).toMatchObject({ code: 'OBJECT_STORE_DENIED' });
     expect((err as Error).message).toContain('PYFAAS_S3_SECRET_ACCESS_KEY');
-    const unknownKey = await s3('denied', { accessKeyId: 'nobody', secretAccessKey: 'x' }).put('k', Buffer.from('x')).catch((e: unknown) => e);
-    expect(unknownKey).toMatchObject({ code: 'OBJECT_STORE_DENIED' });
+    // versitygw answers an unknown access key with 404 XAdminUserNotFound: still a refusal, never "not stored".
+    const nobody = s3('denied', { accessKeyId: 'nobody', secretAccessKey: 'x' });
+    for (const attempt of [() => nobody.ensureBucket(), () => nobody.put('k', Buffer.from('x')), () => nobody.get('k')]) {
+      const refused = await attempt().catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ObjectStoreDeniedError);
+      expect(refused).toMatchObject({ code: 'OBJECT_STORE_DENIED', status: 503 });
+    }
   });
 
   it('serves a cached object a second time with the server stopped, and evicts least recently used past its bound', async () => {
@@ -130,10 +145,12 @@ describe('S3ObjectStore against versitygw', () => {
     expect((await cache.get('payloads/2.json'))[0]).toBe(2);
   });
 
-  it('refuses to cache an object whose bytes do not match the sha256 recorded at put', async () => {
+  it('refuses to cache an object whose bytes changed on the server after put', async () => {
     const inner = s3('cache-integrity');
     await inner.ensureBucket();
-    await inner.put('payloads/x.json', Readable.from([Buffer.from('real')]), { size: 4, sha256: 'f'.repeat(64) });
+    await inner.put('payloads/x.json', Buffer.from('real'));
+    // The posix backend keeps the object as a plain file (its metadata in xattrs): damage it in place.
+    writeFileSync(path.join(server.dir, 'cache-integrity', 'payloads', 'x.json'), 'fake');
     const cacheDir = tempDir('pyfaas-cache-');
     const cache = new CachedObjectStore(inner, cacheDir, 1024 * 1024);
     await expect(cache.get('payloads/x.json')).rejects.toMatchObject({ code: 'OBJECT_INTEGRITY' });
