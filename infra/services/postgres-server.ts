@@ -58,7 +58,8 @@ function trustNetworks(stateDir: string, cidrs: string[]): void {
   for (const cidr of cidrs) if (!current.includes(` ${cidr} `)) appendFileSync(file, `host all all ${cidr} trust\n`);
 }
 
-async function createDatabaseOnce(options: PostgresServerOptions): Promise<void> {
+/** Creates the database on the server unless it exists. */
+export async function createDatabaseOnce(options: Pick<PostgresServerOptions, 'host' | 'port' | 'database'>): Promise<void> {
   const { Client } = await import('pg');
   const client = new Client({ connectionString: postgresUrl({ ...options, database: 'postgres' }) });
   await client.connect();
