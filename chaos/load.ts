@@ -92,6 +92,11 @@ export class SteadyLoad {
     }
   }
 
+  /** Sends `count` requests of one stream at once, in the current window (a burst on top of the steady load). */
+  burst(stream: Stream, count: number): void {
+    for (let i = 0; i < count; i += 1) this.send(stream);
+  }
+
   private send(stream: Stream): void {
     this.sequence += 1;
     const item: LoadItem = { key: `${stream}-${this.sequence}-${process.pid}`, stream, window: this.window, submittedAt: Date.now(), hangs: 0 };

@@ -25,13 +25,6 @@ export interface ClusterOptions {
   temporal: 'dev' | 'server';
   /** Keep the data dirs and logs. */
   keep: boolean;
-  /**
-   * Deploys the run's functions through B before any worker host starts. A deployment's
-   * staged code lives on the API node's disk until the deploy workflow stored it, and its
-   * activities run on any worker: a deploy must not land on another host (see the README).
-   * With `apiRole: 'api'`, B runs as `all` for the deploy, then again as `api`.
-   */
-  deploy(client: ChaosApi): Promise<void>;
 }
 
 /** The hosts a cluster of these options needs, for `runInTopology`. */
@@ -63,7 +56,7 @@ async function readyz(url: string): Promise<boolean> {
 /** Starts host A's services, then B, then each worker host, each waited for. */
 export async function startCluster(inside: Inside, options: ClusterOptions, logger: Logger): Promise<Cluster> {
   const { topology, rootMountNs } = inside;
-  const provisioned = await provision(REPO_DATA_DIR, { postgres: true, bubblewrap: true }, logger);
+  const provisioned = await provision(REPO_DATA_DIR, { postgres: true, bubblewrap: true, temporalServer: options.temporal === 'server' }, logger);
   const versitygw = await ensureVersitygw(REPO_DATA_DIR, logger);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pyfaas-cluster-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as its own user and must reach its cluster below
@@ -77,7 +70,7 @@ export async function startCluster(inside: Inside, options: ClusterOptions, logg
   try {
     const a = hostNamed(topology, 'a');
     const plan = {
-      dataDir: path.join(dir, 'a'), address: a.address, subnet: topology.subnet, temporal: options.temporal, ...provisioned, versitygw,
+      dataDir: path.join(dir, 'a'), address: a.address, subnet: topology.subnet, temporal: options.temporal, provisioned, versitygw,
       s3: { bucket: 'pyfaas', accessKeyId: `pyfaas${randomBytes(6).toString('hex')}`, secretAccessKey: randomBytes(24).toString('hex') },
     };
     const hostA = await step(logger, 'host-a', `host A (${a.address}): PostgreSQL, Temporal (${options.temporal}), Kafka, versitygw`, () => startHostA(a, plan, logger, rootMountNs));
@@ -86,18 +79,10 @@ export async function startCluster(inside: Inside, options: ClusterOptions, logg
     const b = hostNamed(topology, 'b');
     setCpuQuota(b, options.apiCores ?? options.cores, rootMountNs);
     for (const host of topology.hosts.filter((entry) => !['a', 'b'].includes(entry.name))) setCpuQuota(host, options.cores, rootMountNs);
-    const deployer = new PyFaaSHost(b, 'all', env, dir, logger, rootMountNs);
-    const client = new ChaosApi(deployer.apiUrl!, adminToken);
-    await step(logger, 'host-b', `host B (${b.address}): PyFaaS role all`, () => deployer.start(() => readyz(deployer.apiUrl!)));
-    stops.push(() => deployer.stop());
-    await step(logger, 'deploy', 'deploying the functions through B', () => options.deploy(client));
-    let api = deployer;
-    if (options.apiRole !== 'all') {
-      await deployer.stop();
-      api = new PyFaaSHost(b, options.apiRole, env, dir, logger, rootMountNs);
-      await step(logger, 'host-b', `host B (${b.address}): PyFaaS role ${options.apiRole}`, () => api.start(() => readyz(api.apiUrl!)));
-      stops.push(() => api.stop());
-    }
+    const api = new PyFaaSHost(b, options.apiRole, env, dir, logger, rootMountNs);
+    await step(logger, 'host-b', `host B (${b.address}): PyFaaS role ${options.apiRole}`, () => api.start(() => readyz(api.apiUrl!)));
+    stops.push(() => api.stop());
+    const client = new ChaosApi(api.apiUrl!, adminToken);
     const aliveNodes = async () => ((await client.call('GET', '/v1/nodes')).body?.items ?? []).map((node: { nodeId: string }) => node.nodeId) as string[];
     const workers = topology.hosts.filter((host) => !['a', 'b'].includes(host.name)).slice(0, options.workerHosts).map((host) => new PyFaaSHost(host, 'worker', env, dir, logger, rootMountNs));
     for (const worker of workers) {

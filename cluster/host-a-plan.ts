@@ -1,3 +1,5 @@
+import type { Provisioned } from '../infra/provision';
+
 /** What host A runs, as the harness hands it over (JSON in PYFAAS_CLUSTER_HOST_A). */
 export interface HostAPlan {
   dataDir: string;
@@ -7,8 +9,8 @@ export interface HostAPlan {
   subnet: string;
   /** `dev`: `temporal server start-dev`; `server`: the real Temporal server on PostgreSQL. */
   temporal: 'dev' | 'server';
-  temporalCli: string;
-  kafkaLibDir: string;
+  /** The Temporal CLI, the Kafka jars and (server mode) the Temporal server's binaries. */
+  provisioned: Provisioned;
   versitygw: string;
   s3: { bucket: string; accessKeyId: string; secretAccessKey: string };
 }

@@ -15,6 +15,7 @@ import { startPostgresServer } from '../infra/services/postgres-server';
 import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
 import { stackServices } from '../infra/services/supervised-stack';
 import { writeServicesStatus } from '../infra/services/supervised-status';
+import { temporalStart } from '../infra/services/temporal-start';
 import { HOST_A_PORTS, type HostAPlan } from './host-a-plan';
 
 const logger = createLogger({ level: 'info', name: 'cluster-host-a' });
@@ -37,21 +38,20 @@ function versitygwSpec(plan: HostAPlan, logDir: string): ServiceSpec {
 
 async function main(): Promise<void> {
   const plan = JSON.parse(process.env.PYFAAS_CLUSTER_HOST_A ?? '') as HostAPlan;
-  if (plan.temporal === 'server') {
-    throw new SetupError('PYFAAS_TEMPORAL=server (the Temporal server on PostgreSQL) is not on this branch yet; host A runs the dev server only');
-  }
   const stateDir = path.join(plan.dataDir, 'stack');
   mkdirSync(stateDir, { recursive: true, mode: 0o755 }); // PostgreSQL (its own user) must reach its cluster below
-  const provisioned = { temporalCli: plan.temporalCli, kafkaLibDir: plan.kafkaLibDir };
+  const logDir = path.join(stateDir, 'logs');
+  const postgresPlan = { port: HOST_A_PORTS.postgres, database: 'pyfaas' };
+  const postgresOptions = { stateDir: path.join(stateDir, 'postgres'), logDir, host: plan.address, ...postgresPlan, trustCidrs: [plan.subnet] };
+  // PostgreSQL first: the real Temporal server keeps its state there.
+  const postgres: ServiceSpec = { name: 'postgres', what: `starting PostgreSQL on ${plan.address}:${HOST_A_PORTS.postgres}`, start: () => startPostgresServer(postgresOptions, logger) };
   // The dev server's own services dial each other on 127.0.0.1 whatever --ip says: it binds
   // every address of this host (loopback and the bridge address, nothing else in this namespace).
-  const temporal = stackServices({ stateDir, host: '0.0.0.0', temporal: { port: HOST_A_PORTS.temporal, namespace: 'default' } }, provisioned, logger);
-  const kafka = stackServices({ stateDir, host: plan.address, kafka: { port: HOST_A_PORTS.kafka, controllerPort: HOST_A_PORTS.kafkaController } }, provisioned, logger);
-  const logDir = kafka.logDir;
-  // PostgreSQL first: the real Temporal server keeps its state there.
-  const postgresOptions = { stateDir: path.join(stateDir, 'postgres'), logDir, host: plan.address, port: HOST_A_PORTS.postgres, database: 'pyfaas', trustCidrs: [plan.subnet] };
-  const postgres: ServiceSpec = { name: 'postgres', what: `starting PostgreSQL on ${plan.address}:${HOST_A_PORTS.postgres}`, start: () => startPostgresServer(postgresOptions, logger) };
-  const group = new SupervisedGroup([postgres, ...temporal.specs, ...kafka.specs, versitygwSpec(plan, logDir)], {
+  const temporalHost = plan.temporal === 'dev' ? '0.0.0.0' : plan.address;
+  const temporalPlan = { port: HOST_A_PORTS.temporal, namespace: 'default', mode: plan.temporal };
+  const temporal = temporalStart({ stateDir, host: temporalHost, temporal: temporalPlan, postgres: postgresPlan }, plan.provisioned, logger)!;
+  const kafka = stackServices({ stateDir, host: plan.address, kafka: { port: HOST_A_PORTS.kafka, controllerPort: HOST_A_PORTS.kafkaController } }, plan.provisioned, logger);
+  const group = new SupervisedGroup([postgres, { name: 'temporal', ...temporal }, ...kafka.specs, versitygwSpec(plan, logDir)], {
     logger,
     onChange: (statuses) => writeServicesStatus(plan.dataDir, { supervisorPid: process.pid, updatedAt: new Date().toISOString(), services: statuses }),
   });

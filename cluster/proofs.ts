@@ -29,7 +29,7 @@ def handler(event, context):
     return {"hostA": reach(event["hostA"], event["hostAPort"]), "internet": reach(event["internet"], 8080)}
 `;
 
-/** The functions the proofs invoke, deployed through B before the worker hosts start. */
+/** The functions the proofs invoke, deployed through B. */
 export async function deployProofFunctions(client: ChaosApi): Promise<void> {
   await expectStatus('deploying the probe function', await client.call('POST', '/v1/functions', {
     name: 'probe', runtime: 'python3', handler: 'main.handler', code: { inline: PROBE_CODE }, allowNetwork: true, timeoutMs: 10_000,
@@ -47,16 +47,26 @@ export async function proveFunctionsCannotReachHostA(cluster: Cluster, hostA: st
   return { name: 'a function cannot reach host A (private range), but reaches the internet address', ok, detail: `host A ${hostA}:${HOST_A_PORTS.postgres}: ${result.hostA}; internet ${internet}:8080: ${result.internet}` };
 }
 
-/** How many of the invocations each node ran, from their invocation records. */
-export async function countByNode(cluster: Cluster, invocationIds: string[]): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const id of invocationIds) {
-    const record = await cluster.client.call('GET', `/v1/invocations/${encodeURIComponent(id)}`);
-    const node = record.body?.nodeId ?? 'unknown';
-    counts[node] = (counts[node] ?? 0) + 1;
-  }
-  return counts;
+export interface InvocationStats {
+  /** How many of the invocations each node ran (their last attempt). */
+  byNode: Record<string, number>;
+  /** How many took more than one attempt (one was lost with a node or a connection, and retried). */
+  retried: number;
 }
+
+/** Read from the invocation records. */
+export async function invocationStats(cluster: Cluster, invocationIds: string[]): Promise<InvocationStats> {
+  const stats: InvocationStats = { byNode: {}, retried: 0 };
+  for (const id of invocationIds) {
+    const record = (await cluster.client.call('GET', `/v1/invocations/${encodeURIComponent(id)}`)).body ?? {};
+    const node = record.nodeId ?? 'unknown';
+    stats.byNode[node] = (stats.byNode[node] ?? 0) + 1;
+    if ((record.attempts ?? 1) > 1) stats.retried += 1;
+  }
+  return stats;
+}
+
+const countByNode = async (cluster: Cluster, ids: string[]) => (await invocationStats(cluster, ids)).byNode;
 
 /** `count` sync invocations, `parallel` at a time; resolves with the invocation ids of those that succeeded. */
 export async function invokeMany(cluster: Cluster, functionName: string, count: number, parallel: number, event: (index: number) => unknown): Promise<string[]> {
@@ -90,8 +100,8 @@ def handler(event, context):
 `;
 
 /**
- * A function deployed through B (before C started) runs on C, whose own data dir never held
- * its code: C fetched the archive from the object store (its disk holds it afterwards).
+ * A function deployed through B runs on C, whose own data dir shares nothing with B's: the
+ * code can only have come from the object store (C's disk holds it afterwards).
  */
 export async function proveColdStartOnWorker(cluster: Cluster, s3Dir: string): Promise<Proof> {
   const worker = cluster.workers[0];

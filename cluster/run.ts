@@ -26,8 +26,7 @@ import { startCluster, clusterHostPlans, type Cluster, type ClusterOptions } fro
 import { insideTopology, runInTopology, type Inside } from './enter';
 import { CLUSTER_FAULTS, inject, type ClusterFault } from './faults';
 import { HOST_A_PORTS } from './host-a-plan';
-import type { ChaosApi } from '../chaos/api';
-import { countByNode, deployProofFunctions, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
+import { deployProofFunctions, invocationStats, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
 import { hostNamed } from './topology';
 
 const FUNCTION = 'ledgered';
@@ -63,6 +62,18 @@ function parseOptions(argv: string[]): Options {
 const logger = createLogger({ level: 'info', name: 'cluster', pretty: process.stdout.isTTY });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A burst on top of the steady load (more than B alone takes at once, so placement puts part
+ * of it on C), returning once its first side effects arrived: the fault then lands mid-burst.
+ */
+async function startBurst(load: SteadyLoad, effects: Parameters<typeof effectsByKey>[0]): Promise<void> {
+  const before = effects.length;
+  load.burst('async', 24);
+  load.burst('sync', 8);
+  const deadline = Date.now() + 10_000;
+  while (effects.length < before + 4 && Date.now() < deadline) await sleep(50);
+}
+
 async function runFaults(options: Options, inside: Inside, cluster: Cluster, load: SteadyLoad, effects: Parameters<typeof effectsByKey>[0]) {
   const windows: Array<{ fault: string; label?: string; kill?: { killed: string; at: number } }> = [{ fault: 'none (steady load)' }];
   load.start();
@@ -70,6 +81,7 @@ async function runFaults(options: Options, inside: Inside, cluster: Cluster, loa
   for (const fault of options.faults) {
     load.window = windows.length;
     await sleep(options.settleMs);
+    if (fault === 'kill-worker' || fault === 'cut-worker') await startBurst(load, effects);
     const injected = inject(fault, cluster, inside.topology);
     windows.push({ fault, label: injected.label, kill: { killed: injected.label, at: injected.at } });
     logger.info(injected.label);
@@ -90,11 +102,9 @@ async function inTopology(options: Options, inside: Inside): Promise<number> {
   let cluster: Cluster | undefined;
   try {
     const kafka = new Kafka({ clientId: 'pyfaas-cluster', brokers: [`${hostNamed(topology, 'a').address}:${HOST_A_PORTS.kafka}`], logLevel: logLevel.NOTHING });
-    const deploy = async (client: ChaosApi) => {
-      await prepare(client, kafka, ledger, FUNCTION, TOPIC);
-      await deployProofFunctions(client);
-    };
-    cluster = await startCluster(inside, { apiRole: 'all', workerHosts: 1, cores: options.cores, temporal: options.temporal, keep: options.keep, deploy }, logger);
+    cluster = await startCluster(inside, { apiRole: 'all', workerHosts: 1, cores: options.cores, temporal: options.temporal, keep: options.keep }, logger);
+    await prepare(cluster.client, kafka, ledger, FUNCTION, TOPIC);
+    await deployProofFunctions(cluster.client);
     const s3Dir = path.join(cluster.dir, 'a', 'objects', 'pyfaas');
     const proofs: Proof[] = [
       await proveFunctionsCannotReachHostA(cluster, hostNamed(topology, 'a').address, topology.internetAddress),
@@ -122,16 +132,17 @@ async function inTopology(options: Options, inside: Inside): Promise<number> {
     }));
     const tail = load.items.filter((item) => item.window === windows.length);
     if (tail.length > 0) rows.push(tallyWindow('none (after the faults)', tail, ledger.effects));
-    // Where each window's API invocations ran: that C had work when it was killed or cut off.
+    // Where each window's API invocations ran, and how many needed a second attempt: the
+    // faults on C hit work in flight there.
     const byNode = [];
     for (const [index, row] of rows.entries()) {
       const window = index < windows.length ? index : windows.length;
       const ids = load.items.filter((item) => item.window === window && item.invocationId).map((item) => item.invocationId!);
-      byNode.push({ fault: row.label ?? row.fault, nodes: await countByNode(cluster, ids) });
+      byNode.push({ fault: row.label ?? row.fault, ...(await invocationStats(cluster, ids)) });
     }
     console.log(proofs.map((proof) => `${proof.ok ? 'ok    ' : 'FAILED'} ${proof.name} — ${proof.detail}`).join('\n'));
     console.log(formatTable(rows));
-    console.log(byNode.map((entry) => `ran by node (sync+async), ${entry.fault}: ${JSON.stringify(entry.nodes)}`).join('\n'));
+    console.log(byNode.map((entry) => `${entry.fault}: sync+async by node ${JSON.stringify(entry.byNode)}, ${entry.retried} retried`).join('\n'));
     for (const row of rows) for (const example of row.lostExamples) logger.warn({ fault: row.fault }, `lost: ${example}`);
     if (options.json) writeFileSync(options.json, JSON.stringify({ options, topology, proofs, rows, byNode }, null, 2));
     return options.check && !(proofs.every((proof) => proof.ok) && rows.every(goalsMet)) ? 1 : 0;

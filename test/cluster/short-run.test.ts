@@ -9,7 +9,7 @@ import { REPO_ROOT } from '../support/services';
 interface ClusterReport {
   proofs: Proof[];
   rows: FaultRow[];
-  byNode: Array<{ fault: string; nodes: Record<string, number> }>;
+  byNode: Array<{ fault: string; byNode: Record<string, number>; retried: number }>;
 }
 
 /**
@@ -41,8 +41,8 @@ describe('multi-host topology (short run of npm run cluster)', () => {
       expect({ fault: row.fault, lost: row.lost, duplicated: row.duplicated, hanging: row.hanging }).toEqual({ fault: row.fault, lost: 0, duplicated: 0, hanging: 0 });
       expect(row.sent.sync + row.sent.async + row.sent.kafka).toBeGreaterThan(0);
     }
-    // Before the faults C ran part of the load, so its crash and its cut hit work it had.
-    expect(byNode[0].nodes['node-c']).toBeGreaterThan(0);
-    expect(byNode[0].nodes['node-b']).toBeGreaterThan(0);
+    // The burst before C's crash put work on C: some of it needed a second attempt (or re-ran its side effect).
+    const killed = rows.findIndex((row) => row.fault === 'kill-worker');
+    expect(byNode[killed].retried + rows[killed].reRuns).toBeGreaterThan(0);
   }, 600_000);
 });
