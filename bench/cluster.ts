@@ -16,8 +16,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { ChaosApi } from '../chaos/api';
+import { listOption, optionValue } from '../chaos/options';
 import { expectStatus } from '../chaos/prepare';
-import { startCluster, clusterHostPlans, type Cluster, type ClusterOptions } from '../cluster/cluster';
+import { startCluster, clusterHostPlans, TEMPORAL_MODES, type Cluster, type ClusterOptions } from '../cluster/cluster';
 import { insideTopology, runInTopology, type Inside } from '../cluster/enter';
 import { createLogger } from '../common/logger';
 import { runLoad } from './load';
@@ -36,12 +37,8 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const temporal = (value('temporal') ?? 'dev,server').split(',') as Options['temporal'];
-  for (const mode of temporal) if (mode !== 'dev' && mode !== 'server') throw new Error(`--temporal lists dev and/or server, not ${JSON.stringify(mode)}`);
+  const value = (name: string) => optionValue(argv, name);
+  const temporal = listOption(argv, 'temporal', TEMPORAL_MODES);
   return {
     temporal, seconds: Number(value('seconds') ?? 10), runs: Number(value('runs') ?? 2), cores: Number(value('cores') ?? 1),
     workerCores: Number(value('worker-cores') ?? 0.5), json: value('json'),

@@ -18,6 +18,7 @@ import { ChaosApi } from './api';
 import { FAULTS, inject, type Fault } from './faults';
 import { startInternet, type Internet } from './internet';
 import { SteadyLoad } from './load';
+import { listOption, optionValue } from './options';
 import { prepare } from './prepare';
 import { startChaosStack, type ChaosStack } from './stack';
 import { effectsByKey, formatTable, goalsMet, recoveryByStream, recoveryMs, tallyWindow, type FaultRow } from './tally';
@@ -36,12 +37,8 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const faults = (value('faults') ?? FAULTS.join(',')).split(',') as Fault[];
-  for (const fault of faults) if (!FAULTS.includes(fault)) throw new Error(`unknown fault ${JSON.stringify(fault)}; use some of ${FAULTS.join(',')}`);
+  const value = (name: string) => optionValue(argv, name);
+  const faults = listOption<Fault>(argv, 'faults', FAULTS);
   return { faults, rate: Number(value('rate') ?? 3), settleMs: Number(value('settle-ms') ?? 8000), json: value('json'), check: argv.includes('--check'), keep: argv.includes('--keep') };
 }
 

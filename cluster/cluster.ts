@@ -13,6 +13,9 @@ import { hostNamed, setCpuQuota, type HostPlan } from './topology';
 
 const REPO_DATA_DIR = path.resolve(__dirname, '..', '..', '.pyfaas');
 
+/** What host A runs as Temporal: the dev server (SQLite) or the real server on A's PostgreSQL. */
+export const TEMPORAL_MODES = ['dev', 'server'] as const;
+
 export interface ClusterOptions {
   /** B's role: `all` (api + bridge + worker) or `api` (so only the worker hosts run functions). */
   apiRole: Extract<PyFaaSRole, 'all' | 'api'>;
@@ -22,7 +25,7 @@ export interface ClusterOptions {
   cores: number;
   /** CPU quota of host B; `cores` by default. */
   apiCores?: number;
-  temporal: 'dev' | 'server';
+  temporal: (typeof TEMPORAL_MODES)[number];
   /** Keep the data dirs and logs. */
   keep: boolean;
 }

@@ -17,12 +17,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { listOption, optionValue } from '../chaos/options';
 import { prepare } from '../chaos/prepare';
 import { startLedger } from '../chaos/internet';
 import { SteadyLoad } from '../chaos/load';
 import { effectsByKey, formatTable, goalsMet, recoveryMs, tallyWindow, type FaultRow } from '../chaos/tally';
 import { createLogger } from '../common/logger';
-import { startCluster, clusterHostPlans, type Cluster, type ClusterOptions } from './cluster';
+import { startCluster, clusterHostPlans, TEMPORAL_MODES, type Cluster, type ClusterOptions } from './cluster';
 import { insideTopology, runInTopology, type Inside } from './enter';
 import { CLUSTER_FAULTS, inject, type ClusterFault } from './faults';
 import { HOST_A_PORTS } from './host-a-plan';
@@ -45,14 +46,9 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options {
-  const value = (name: string) => {
-    const at = argv.indexOf(`--${name}`);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const faults = (value('faults') ?? CLUSTER_FAULTS.join(',')).split(',').filter(Boolean) as ClusterFault[];
-  for (const fault of faults) if (!CLUSTER_FAULTS.includes(fault)) throw new Error(`unknown fault ${JSON.stringify(fault)}; use some of ${CLUSTER_FAULTS.join(',')}`);
-  const temporal = value('temporal') ?? 'dev';
-  if (temporal !== 'dev' && temporal !== 'server') throw new Error(`--temporal is dev or server, not ${JSON.stringify(temporal)}`);
+  const value = (name: string) => optionValue(argv, name);
+  const faults = listOption<ClusterFault>(argv, 'faults', CLUSTER_FAULTS);
+  const [temporal = 'dev'] = listOption<ClusterOptions['temporal']>(argv, 'temporal', TEMPORAL_MODES, ['dev']);
   return {
     faults, temporal, rate: Number(value('rate') ?? 3), settleMs: Number(value('settle-ms') ?? 6000), cores: Number(value('cores') ?? 0.5),
     json: value('json'), check: argv.includes('--check'), keep: argv.includes('--keep'),
