@@ -126,7 +126,7 @@ async function main(): Promise<number> {
     console.log(formatTable(rows));
     for (const row of rows) for (const example of row.lostExamples) logger.warn({ fault: row.fault }, `lost: ${example}`);
     if (options.json) writeFileSync(options.json, JSON.stringify({ options, rows }, null, 2));
-    return options.check && !rows.every(goalsMet) ? 1 : 0;
+    return options.check && !rows.every((row) => goalsMet(row)) ? 1 : 0;
   } finally {
     await cleanUp();
   }
