@@ -10,7 +10,7 @@
  *    Goal: 2 hosts ≥ 1.6× the throughput of 1.
  * Each figure is measured `--runs` times (default 2), each beside its baseline of the same run.
  *
- *   npm run bench:cluster [-- --temporal dev,server] [--seconds 10] [--runs 2] [--cores 1] [--worker-cores 0.5] [--json out.json]
+ *   npm run bench:cluster [-- --parts temporal,workers] [--temporal dev,server] [--seconds 10] [--runs 2] [--cores 1] [--worker-cores 0.5] [--json out.json]
  *
  * Needs root (network namespaces, cgroups).
  */
@@ -20,6 +20,7 @@ import { listOption, optionValue } from '../chaos/options';
 import { expectStatus } from '../chaos/prepare';
 import { startCluster, clusterHostPlans, TEMPORAL_MODES, type Cluster, type ClusterOptions } from '../cluster/cluster';
 import { insideTopology, runInTopology, type Inside } from '../cluster/enter';
+import { invocationStats } from '../cluster/proofs';
 import { createLogger } from '../common/logger';
 import { runLoad } from './load';
 import type { LoadResult } from './load-client';
@@ -27,7 +28,10 @@ import { round } from './stats';
 
 const logger = createLogger({ level: 'info', name: 'bench-cluster', pretty: process.stdout.isTTY });
 
+const PARTS = ['temporal', 'workers'] as const;
+
 interface Options {
+  parts: Array<(typeof PARTS)[number]>;
   temporal: Array<ClusterOptions['temporal']>;
   seconds: number;
   runs: number;
@@ -40,7 +44,7 @@ function parseOptions(argv: string[]): Options {
   const value = (name: string) => optionValue(argv, name);
   const temporal = listOption(argv, 'temporal', TEMPORAL_MODES);
   return {
-    temporal, seconds: Number(value('seconds') ?? 10), runs: Number(value('runs') ?? 2), cores: Number(value('cores') ?? 1),
+    parts: listOption(argv, 'parts', PARTS), temporal, seconds: Number(value('seconds') ?? 10), runs: Number(value('runs') ?? 2), cores: Number(value('cores') ?? 1),
     workerCores: Number(value('worker-cores') ?? 0.5), json: value('json'),
   };
 }
@@ -92,6 +96,15 @@ interface WorkerFigures {
   oneHost: LoadResult;
   twoHosts: LoadResult;
   ratio: number;
+  /** Where the last 100 calls with two worker hosts ran. */
+  twoHostsByNode: Record<string, number>;
+}
+
+/** The nodes that ran the function's latest `limit` invocations, from their records. */
+async function recentByNode(cluster: Cluster, functionName: string, limit: number): Promise<Record<string, number>> {
+  const page = await cluster.client.call('GET', `/v1/invocations?function=${functionName}&limit=${limit}`);
+  const ids = ((page.body?.items ?? []) as Array<{ invocationId: string }>).map((item) => item.invocationId);
+  return (await invocationStats(cluster, ids)).byNode;
 }
 
 async function measureWorkerHosts(inside: Inside, options: Options): Promise<WorkerFigures[]> {
@@ -109,9 +122,10 @@ async function measureWorkerHosts(inside: Inside, options: Options): Promise<Wor
       await cluster.waitForNodes([c.nodeId, d.nodeId]);
       await load(cluster, 'burn', 32, 3);
       const twoHosts = await load(cluster, 'burn', 32, options.seconds);
+      const twoHostsByNode = await recentByNode(cluster, 'burn', 100);
       const ratio = round(twoHosts.perSecond / Math.max(0.01, oneHost.perSecond));
-      logger.info({ oneHost, twoHosts }, `worker hosts, run ${run}: 1 host ${oneHost.perSecond} calls/s, 2 hosts ${twoHosts.perSecond} calls/s (${ratio}×)`);
-      figures.push({ run, oneHost, twoHosts, ratio });
+      logger.info({ oneHost, twoHosts, twoHostsByNode }, `worker hosts, run ${run}: 1 host ${oneHost.perSecond} calls/s, 2 hosts ${twoHosts.perSecond} calls/s (${ratio}×)`);
+      figures.push({ run, oneHost, twoHosts, ratio, twoHostsByNode });
     }
     return figures;
   } finally {
@@ -126,30 +140,38 @@ function table(header: string[], rows: string[][]): string {
   return [render(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(render)].join('\n');
 }
 
-function report(options: Options, temporal: TemporalFigures[], workers: WorkerFigures[]): string {
-  const lines: string[] = [];
-  lines.push(`Temporal on host A (PyFaaS hosts at ${options.cores} core each; goal: server warm p50 ≤ 1.3× dev, same run)`);
-  const temporalRows = temporal.map((figure) => {
+function temporalReport(options: Options, temporal: TemporalFigures[]): string {
+  const rows = temporal.map((figure) => {
     const dev = temporal.find((other) => other.run === figure.run && other.temporal === 'dev');
     const vsDev = dev && figure.temporal !== 'dev' ? `${round(figure.warm.p50Ms / dev.warm.p50Ms)}×` : '—';
     const goal = figure.temporal === 'dev' ? '—' : figure.warm.p50Ms <= 1.3 * (dev?.warm.p50Ms ?? 0) ? 'met' : 'MISSED';
     return [String(figure.run), figure.temporal, `${figure.warm.p50Ms} ms`, `${figure.warm.p99Ms} ms`, `${figure.at32.perSecond}/s`, `${figure.at32.failed}`, vsDev, goal];
   });
-  lines.push(table(['run', 'Temporal', 'warm p50', 'warm p99', '32 clients', 'failed', 'p50 vs dev', 'goal'], temporalRows));
-  lines.push('');
-  lines.push(`Worker hosts (a function burning 20 ms of CPU, each worker host at ${options.workerCores} core; goal: 2 hosts ≥ 1.6× 1 host, same run)`);
-  lines.push(table(['run', '1 host', '2 hosts', 'ratio', 'p50 1 / 2 hosts', 'goal'], workers.map((figure) => [
+  return [
+    `Temporal on host A (PyFaaS hosts at ${options.cores} core each; goal: server warm p50 ≤ 1.3× dev, same run)`,
+    table(['run', 'Temporal', 'warm p50', 'warm p99', '32 clients', 'failed', 'p50 vs dev', 'goal'], rows),
+  ].join('\n');
+}
+
+function workersReport(options: Options, workers: WorkerFigures[]): string {
+  const rows = workers.map((figure) => [
     String(figure.run), `${figure.oneHost.perSecond}/s`, `${figure.twoHosts.perSecond}/s`, `${figure.ratio}×`,
-    `${figure.oneHost.p50Ms} / ${figure.twoHosts.p50Ms} ms`, figure.ratio >= 1.6 ? 'met' : 'MISSED',
-  ])));
-  return lines.join('\n');
+    `${figure.oneHost.p50Ms} / ${figure.twoHosts.p50Ms} ms`, JSON.stringify(figure.twoHostsByNode), figure.ratio >= 1.6 ? 'met' : 'MISSED',
+  ]);
+  return [
+    `Worker hosts (a function burning 20 ms of CPU, each worker host at ${options.workerCores} core; goal: 2 hosts ≥ 1.6× 1 host, same run)`,
+    table(['run', '1 host', '2 hosts', 'ratio', 'p50 1 / 2 hosts', '2 hosts: last 100 by node', 'goal'], rows),
+  ].join('\n');
 }
 
 async function inTopology(options: Options, inside: Inside): Promise<void> {
   const temporal: TemporalFigures[] = [];
-  for (let run = 1; run <= options.runs; run += 1) for (const mode of options.temporal) temporal.push(await measureTemporal(inside, options, mode, run));
-  const workers = await measureWorkerHosts(inside, options);
-  console.log(report(options, temporal, workers));
+  if (options.parts.includes('temporal')) {
+    for (let run = 1; run <= options.runs; run += 1) for (const mode of options.temporal) temporal.push(await measureTemporal(inside, options, mode, run));
+  }
+  const workers = options.parts.includes('workers') ? await measureWorkerHosts(inside, options) : [];
+  const reports = [temporal.length > 0 ? temporalReport(options, temporal) : '', workers.length > 0 ? workersReport(options, workers) : ''];
+  console.log(reports.filter(Boolean).join('\n\n'));
   if (options.json) writeFileSync(options.json, JSON.stringify({ options, temporal, workers }, null, 2));
 }
 

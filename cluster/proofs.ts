@@ -66,6 +66,13 @@ export async function invocationStats(cluster: Cluster, invocationIds: string[])
   return stats;
 }
 
+/** How many invocations of the function the node has run since it started, by its last heartbeat. */
+export async function invocationsOnNode(cluster: Cluster, nodeId: string, functionName: string): Promise<number> {
+  const nodes = ((await cluster.client.call('GET', '/v1/nodes')).body?.items ?? []) as Array<{ nodeId: string; functions: Array<{ functionName: string; invocations: number }> }>;
+  const functions = nodes.find((node) => node.nodeId === nodeId)?.functions ?? [];
+  return functions.filter((entry) => entry.functionName === functionName).reduce((sum, entry) => sum + entry.invocations, 0);
+}
+
 const countByNode = async (cluster: Cluster, ids: string[]) => (await invocationStats(cluster, ids)).byNode;
 
 /** `count` sync invocations, `parallel` at a time; resolves with the invocation ids of those that succeeded. */

@@ -12,7 +12,7 @@
  *                      [--cores 0.5] [--temporal dev|server] [--json out.json] [--check] [--keep]
  *
  * `--check` exits 1 when a proof fails or a fault misses a goal (0 lost, 0 duplicated, 0
- * hanging, recovery ≤ 15 s). Needs root (network namespaces, cgroups).
+ * hanging, recovery ≤ 30 s). Needs root (network namespaces, cgroups).
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,13 +21,13 @@ import { listOption, optionValue } from '../chaos/options';
 import { prepare } from '../chaos/prepare';
 import { startLedger } from '../chaos/internet';
 import { SteadyLoad } from '../chaos/load';
-import { effectsByKey, formatTable, goalsMet, recoveryMs, tallyWindow, type FaultRow } from '../chaos/tally';
+import { effectsByKey, formatTable, GOALS, goalsMet, recoveryMs, tallyWindow, type FaultRow } from '../chaos/tally';
 import { createLogger } from '../common/logger';
 import { startCluster, clusterHostPlans, TEMPORAL_MODES, type Cluster, type ClusterOptions } from './cluster';
 import { insideTopology, runInTopology, type Inside } from './enter';
 import { CLUSTER_FAULTS, inject, type ClusterFault } from './faults';
 import { HOST_A_PORTS } from './host-a-plan';
-import { deployProofFunctions, invocationStats, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
+import { deployProofFunctions, invocationsOnNode, invocationStats, proveColdStartOnWorker, proveFunctionsCannotReachHostA, proveWorkSpreads, type Proof } from './proofs';
 import { hostNamed } from './topology';
 
 const FUNCTION = 'ledgered';
@@ -58,28 +58,39 @@ function parseOptions(argv: string[]): Options {
 const logger = createLogger({ level: 'info', name: 'cluster', pretty: process.stdout.isTTY });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Lost, duplicated and hanging as in `npm run chaos`; recovery within 30 s (Kafka's restart on A and the consumers' rejoin take longer than on one host). */
+const CLUSTER_GOALS = { ...GOALS, recoveryMs: 30_000 };
+
 /**
  * A burst on top of the steady load (more than B alone takes at once, so placement puts part
- * of it on C), returning once its first side effects arrived: the fault then lands mid-burst.
+ * of it on C); returns once C's heartbeat shows it ran some of it (at most 10 s), with how
+ * many: the fault then lands mid-burst, on work C has.
  */
-async function startBurst(load: SteadyLoad, effects: Parameters<typeof effectsByKey>[0]): Promise<void> {
-  const before = effects.length;
+async function startBurst(cluster: Cluster, load: SteadyLoad): Promise<number> {
+  const worker = cluster.workers[0].nodeId;
+  const before = await invocationsOnNode(cluster, worker, FUNCTION);
   load.burst('async', 24);
   load.burst('sync', 8);
   const deadline = Date.now() + 10_000;
-  while (effects.length < before + 4 && Date.now() < deadline) await sleep(50);
+  let ran = 0;
+  while (ran === 0 && Date.now() < deadline) {
+    await sleep(250);
+    ran = (await invocationsOnNode(cluster, worker, FUNCTION).catch(() => before)) - before;
+  }
+  return ran;
 }
 
 async function runFaults(options: Options, inside: Inside, cluster: Cluster, load: SteadyLoad, effects: Parameters<typeof effectsByKey>[0]) {
-  const windows: Array<{ fault: string; label?: string; kill?: { killed: string; at: number } }> = [{ fault: 'none (steady load)' }];
+  /** `workerRan`: how many of the burst C had run when the fault came. */
+  const windows: Array<{ fault: string; label?: string; kill?: { killed: string; at: number }; workerRan?: number }> = [{ fault: 'none (steady load)' }];
   load.start();
   await sleep(options.settleMs);
   for (const fault of options.faults) {
     load.window = windows.length;
     await sleep(options.settleMs);
-    if (fault === 'kill-worker' || fault === 'cut-worker') await startBurst(load, effects);
+    const workerRan = fault === 'kill-worker' || fault === 'cut-worker' ? await startBurst(cluster, load) : undefined;
     const injected = inject(fault, cluster, inside.topology);
-    windows.push({ fault, label: injected.label, kill: { killed: injected.label, at: injected.at } });
+    windows.push({ fault, label: injected.label, kill: { killed: injected.label, at: injected.at }, workerRan });
     logger.info(injected.label);
     const items = () => load.items.filter((item) => item.window === windows.length - 1);
     const deadline = Date.now() + RECOVERY_WAIT_MS;
@@ -134,14 +145,17 @@ async function inTopology(options: Options, inside: Inside): Promise<number> {
     for (const [index, row] of rows.entries()) {
       const window = index < windows.length ? index : windows.length;
       const ids = load.items.filter((item) => item.window === window && item.invocationId).map((item) => item.invocationId!);
-      byNode.push({ fault: row.label ?? row.fault, ...(await invocationStats(cluster, ids)) });
+      byNode.push({ fault: row.label ?? row.fault, workerRanBeforeFault: windows[index]?.workerRan, ...(await invocationStats(cluster, ids)) });
     }
     console.log(proofs.map((proof) => `${proof.ok ? 'ok    ' : 'FAILED'} ${proof.name} — ${proof.detail}`).join('\n'));
-    console.log(formatTable(rows));
-    console.log(byNode.map((entry) => `${entry.fault}: sync+async by node ${JSON.stringify(entry.byNode)}, ${entry.retried} retried`).join('\n'));
+    console.log(formatTable(rows, CLUSTER_GOALS));
+    console.log(byNode.map((entry) => {
+      const burst = entry.workerRanBeforeFault === undefined ? '' : `; C had run ${entry.workerRanBeforeFault} of the burst when it came`;
+      return `${entry.fault}: sync+async by node ${JSON.stringify(entry.byNode)}, ${entry.retried} retried${burst}`;
+    }).join('\n'));
     for (const row of rows) for (const example of row.lostExamples) logger.warn({ fault: row.fault }, `lost: ${example}`);
     if (options.json) writeFileSync(options.json, JSON.stringify({ options, topology, proofs, rows, byNode }, null, 2));
-    return options.check && !(proofs.every((proof) => proof.ok) && rows.every(goalsMet)) ? 1 : 0;
+    return options.check && !(proofs.every((proof) => proof.ok) && rows.every((row) => goalsMet(row, CLUSTER_GOALS))) ? 1 : 0;
   } finally {
     await cluster?.stop();
     ledger.stop();
