@@ -196,6 +196,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         temporal: () => client.workflowService.getSystemInfo({}),
         kafka: () => kafkaHealth.check(),
         database: () => platform.meta.ping(),
+        // A HEAD of a key never written: answers (absent) when the store is reachable and takes the credentials.
+        objects: () => platform.objects.head('readyz-probe'),
         ...supervisedServicesChecks(config.dataDir),
         ...hubReadinessChecks(config),
       });
