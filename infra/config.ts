@@ -59,6 +59,33 @@ const schema = z
       /** Large payloads (events, results) are removed this long after they were last written: longer than any invocation lives. */
       retentionMs: positiveInt.default(24 * 60 * 60_000),
     }).default({}),
+    /** Where artifacts and large payloads live (modules/objects): nothing a node needs stays only on another node's disk. */
+    objects: z.object({
+      /** `local` (a directory: the embedded default, or one every node mounts) or `s3` (any S3 API server). */
+      store: z.enum(['local', 's3']).default('local'),
+      /** The local store's directory; unset, `<dataDir>/objects`. */
+      dir: z.string().min(1).optional(),
+      s3: z.object({
+        /** e.g. http://10.0.0.5:7070; unset, AWS S3 for `region`. */
+        endpoint: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').default('pyfaas'),
+        region: z.string().min(1).default('us-east-1'),
+        /** Unset (with the secret), the AWS SDK's default credential chain. */
+        accessKeyId: z.string().min(1).optional(),
+        secretAccessKey: z.string().min(1).optional(),
+        /** Files holding the key id / secret (a mounted secret); read when the store opens. */
+        accessKeyIdFile: z.string().min(1).optional(),
+        secretAccessKeyFile: z.string().min(1).optional(),
+        /** Path-style URLs (endpoint/bucket/key), which self-hosted servers such as versitygw expect. */
+        forcePathStyle: bool.default(true),
+      }).default({}),
+      cache: z.object({
+        /** The per-node read cache of the S3 store; unset, `<dataDir>/object-cache`. */
+        dir: z.string().min(1).optional(),
+        /** Bytes it may hold (least recently used evicted first). */
+        maxBytes: positiveInt.default(1024 * 1024 * 1024),
+      }).default({}),
+    }).default({}),
     scaling: z.object({
       /**
        * Scaler shard workflows the functions are spread over (every process must agree). One
@@ -175,6 +202,18 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_SCALER_SHARDS: 'scaling.shards',
   PYFAAS_PAYLOAD_RETENTION_MS: 'payloads.retentionMs',
   PYFAAS_PLACEMENT: 'worker.placement',
+  PYFAAS_OBJECT_STORE: 'objects.store',
+  PYFAAS_OBJECT_DIR: 'objects.dir',
+  PYFAAS_S3_ENDPOINT: 'objects.s3.endpoint',
+  PYFAAS_S3_BUCKET: 'objects.s3.bucket',
+  PYFAAS_S3_REGION: 'objects.s3.region',
+  PYFAAS_S3_ACCESS_KEY_ID: 'objects.s3.accessKeyId',
+  PYFAAS_S3_SECRET_ACCESS_KEY: 'objects.s3.secretAccessKey',
+  PYFAAS_S3_ACCESS_KEY_ID_FILE: 'objects.s3.accessKeyIdFile',
+  PYFAAS_S3_SECRET_ACCESS_KEY_FILE: 'objects.s3.secretAccessKeyFile',
+  PYFAAS_S3_FORCE_PATH_STYLE: 'objects.s3.forcePathStyle',
+  PYFAAS_OBJECT_CACHE_DIR: 'objects.cache.dir',
+  PYFAAS_OBJECT_CACHE_MAX_BYTES: 'objects.cache.maxBytes',
   PYFAAS_NODE_CAPACITY: 'worker.capacity',
   PYFAAS_WORKFLOW_TASK_SLOTS: 'worker.workflowTaskSlots',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',

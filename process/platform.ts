@@ -8,6 +8,8 @@ import { PolicyExtensions } from '../modules/policy-extensions';
 import { ModuleRegistry } from '../modules/registry';
 import { nodejs20Runtime, python3Runtime, type RuntimeModule } from '../modules/runtime';
 import { PayloadStore } from '../modules/task/payloads';
+import { openObjectStore, type ObjectStore } from '../modules/objects';
+import type { FunctionVersionSpec } from '../modules/worker/contract';
 import { AdaptingPool } from '../modules/worker/adapting-pool';
 import { localPoolWorker, sharedQueuePlacement, warmFirstPlacement, type ExecutionPool, type LocalPoolModuleOptions, type Placement } from '../modules/worker';
 import type { Client } from '@temporalio/client';
@@ -48,6 +50,8 @@ export interface Platform {
   reads: FunctionReads;
   artifacts: ArtifactStore;
   payloads: PayloadStore;
+  /** Artifacts and large payloads (config.objects): local directory or S3. */
+  objects: ObjectStore;
   specs: VersionSpecs;
   depsCacheDir: string;
   nodes: NodeService;
@@ -80,6 +84,17 @@ export interface Platform {
   installed: InstalledModules;
   /** The module policy in force (trusted publisher keys, unsigned allowed, allowed ids). */
   modulePolicy(): Promise<ModulePolicy>;
+}
+
+/** Version specs whose code is on this node: unpacked from the object store the first time a version runs here. */
+class LocalCodeSpecs extends VersionSpecs {
+  constructor(reads: FunctionReads, private readonly artifacts: ArtifactStore) {
+    super(reads);
+  }
+
+  override async get(functionName: string, version: number): Promise<FunctionVersionSpec> {
+    return this.artifacts.localise(await super.get(functionName, version));
+  }
 }
 
 /** The modules PyFaaS ships; each is registered like any third-party module would be. */
@@ -138,6 +153,8 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     .register(TRIGGER_POLICY)
     .register(OBSERVABILITY_POLICY);
   const policyCache = new PolicyCache({ policies, changes, logger });
+  const objects = await openObjectStore(config, logger);
+  const artifacts = new ArtifactStore(path.join(config.dataDir, 'artifacts'), objects);
   // Every role applies the log level now and within a poll of each change.
   await policyCache.watch(OBSERVABILITY_POLICY.kind, logLevelApplier(logger));
   return {
@@ -145,10 +162,11 @@ export async function openPlatform(config: Config, logger: Logger): Promise<Plat
     runtime,
     meta,
     functions,
-    artifacts: new ArtifactStore(path.join(config.dataDir, 'artifacts')),
-    payloads: new PayloadStore(path.join(config.dataDir, 'payloads')),
+    artifacts,
+    payloads: new PayloadStore(objects),
+    objects,
     reads,
-    specs: new VersionSpecs(reads),
+    specs: new LocalCodeSpecs(reads, artifacts),
     depsCacheDir: path.join(config.dataDir, 'deps-cache'),
     nodes: new NodeService(meta),
     scalingHistory,

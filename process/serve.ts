@@ -32,6 +32,7 @@ import { AuthGate } from '../modules/auth/gate';
 import { AUTH_POLICY } from '../modules/auth/policy';
 import { ensureAdminToken } from '../modules/auth/tokens';
 import { startPayloadRetention } from '../modules/task/retention';
+import { startStagingSweep } from '../modules/artifacts/artifact-store';
 import { ModuleSync } from '../modules/hub/module-sync';
 import { ModuleService } from '../modules/hub/service';
 import { hubReadinessChecks } from '../modules/hub';
@@ -97,6 +98,7 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
 
     const platform = await openPlatform(config, logger);
     closers.push(() => platform.meta.close());
+    closers.push(async () => platform.objects.close());
     closers.push(async () => platform.changes.close());
     const functionLogs = functionLogServices({ platform, metrics, logger, writer: hasWorker, reader: hasApi });
     closers.push(() => functionLogs.close());
@@ -107,6 +109,9 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     // Every role may store payloads; sweeping the same folder from several processes is safe.
     const retention = startPayloadRetention({ store: platform.payloads, logger, retentionMs: config.payloads.retentionMs });
     closers.push(() => retention.stop());
+    // Every node may hold working copies of staging areas another node finished.
+    const stagingSweep = startStagingSweep(platform.artifacts, logger);
+    closers.push(() => stagingSweep.stop());
     // Installed hub modules load before any role serves: a restart comes back with the same modules.
     const moduleSync = new ModuleSync({
       registry: platform.registry, installed: platform.installed, changes: platform.changes, hub: platform.hub, dataDir: config.dataDir, roles: config.role, logger,
@@ -191,6 +196,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         temporal: () => client.workflowService.getSystemInfo({}),
         kafka: () => kafkaHealth.check(),
         database: () => platform.meta.ping(),
+        // A HEAD of a key never written: answers (absent) when the store is reachable and takes the credentials.
+        objects: () => platform.objects.head('readyz-probe'),
         ...supervisedServicesChecks(config.dataDir),
         ...hubReadinessChecks(config),
       });

@@ -9,6 +9,7 @@ export { ensureDebianPackages, findPostgresBinDir, BUBBLEWRAP_PACKAGE, POSTGRES_
 export { ensureAwsCli, awsCliVenvDir, AWS_CLI_REQUIREMENTS, type AwsCli } from './aws-cli';
 export { ensureChromium, CHROMIUM_PACKAGE, CHROMIUM_PATH } from './chromium';
 export { ensureKubeconform, ensureKubernetesSchemas, runKubeconform, kubeconformPath, KUBECONFORM_VERSION, KUBERNETES_VERSIONS, type KubeconformResult } from './kubeconform';
+export { ensureVersitygw, startVersitygw, versitygwPath, VERSITYGW_VERSION, type Versitygw } from './versitygw';
 export { ensureLambdaRie, ensureLambdaPython, startLambdaEmulator, lambdaRiePath, LAMBDA_RIE_VERSION, AWSLAMBDARIC_REQUIREMENTS, type LambdaEmulator } from './lambda-rie';
 
 export interface Provisioned {

@@ -1,7 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, promises as fs } from 'node:fs';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { InputError, NotFoundError } from '../../common/errors';
+import { LocalObjectStore, type ObjectStore } from '../objects';
 
 /**
  * Events and results above this size travel by reference: Temporal's payload limit is
@@ -9,34 +8,39 @@ import { InputError, NotFoundError } from '../../common/errors';
  */
 export const INLINE_PAYLOAD_LIMIT = 256 * 1024;
 const REF = /^sha256:[0-9a-f]{64}$/;
-/** The files the store writes: payloads and put()'s temp files (nothing else in its folder is touched). */
-const PAYLOAD_FILE = /^[0-9a-f]{64}\.json(\.[0-9a-f-]{36}\.tmp)?$/;
+/** The objects the store writes (nothing else under its prefix is touched). */
+const PAYLOAD_NAME = /^[0-9a-f]{64}\.json$/;
 
-/** Content-addressed JSON documents on disk (shared by the API and workers of one data dir). */
+/**
+ * Content-addressed JSON documents in the object store, under `prefix` (`payloads/` in the
+ * platform's store), so that any node can read what another stored.
+ */
 export class PayloadStore {
-  constructor(private readonly root: string) {
-    mkdirSync(root, { recursive: true });
-  }
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix = 'payloads/',
+  ) {}
 
-  /** Stores `json` (already serialized) and returns its reference. Idempotent. */
+  /** Stores `json` (already serialized) and returns its reference. Idempotent; storing again refreshes its age. */
   async put(json: string): Promise<string> {
     const hash = createHash('sha256').update(json).digest('hex');
-    const file = this.fileOf(hash);
-    const temp = `${file}.${randomUUID()}.tmp`;
-    await fs.writeFile(temp, json);
-    await fs.rename(temp, file);
+    await this.store.put(this.keyOf(hash), Buffer.from(json));
     return `sha256:${hash}`;
   }
 
-  /** Throws InputError for a malformed reference, NotFoundError when it is not stored. */
+  /** Throws InputError for a malformed reference, NotFoundError when it is not stored (or its bytes do not match it). */
   async get(ref: string): Promise<unknown> {
     if (!REF.test(ref)) throw new InputError(`Malformed payload reference ${JSON.stringify(ref)}.`);
+    const hash = ref.slice('sha256:'.length);
+    let bytes: Buffer;
     try {
-      return JSON.parse(await fs.readFile(this.fileOf(ref.slice('sha256:'.length)), 'utf8'));
+      bytes = await this.store.get(this.keyOf(hash));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`Payload ${ref} is not stored.`);
+      if (err instanceof NotFoundError) throw new NotFoundError(`Payload ${ref} is not stored.`);
       throw err;
     }
+    if (createHash('sha256').update(bytes).digest('hex') !== hash) throw new NotFoundError(`Payload ${ref} is stored with other content (corrupted); it cannot be read.`);
+    return JSON.parse(bytes.toString('utf8'));
   }
 
   /** Keeps `value` inline when small, else stores it: exactly one of the two fields is set. */
@@ -48,34 +52,31 @@ export class PayloadStore {
   }
 
   /**
-   * Removes payloads last written more than `olderThanMs` ago (by mtime: put() rewrites a
-   * payload, so storing it again keeps it), and temp files a crashed put() left. The store
-   * does not know which invocations still need a payload, so `olderThanMs` must exceed the
-   * longest an invocation can live (its retries and queueing included). Safe to run from
-   * several processes at once: a file another sweep removed first is skipped.
+   * Removes payloads last written more than `olderThanMs` ago (put() rewrites a payload, so
+   * storing it again keeps it). The store does not know which invocations still need a
+   * payload, so `olderThanMs` must exceed the longest an invocation can live (its retries
+   * and queueing included). Safe to run from several processes at once: deleting an object
+   * another sweep removed first is fine.
    */
   async sweep(olderThanMs: number, now = Date.now()): Promise<{ removed: number; kept: number }> {
     const cutoff = now - olderThanMs;
     let removed = 0;
     let kept = 0;
-    for (const name of await fs.readdir(this.root)) {
-      if (!PAYLOAD_FILE.test(name)) continue;
-      const file = path.join(this.root, name);
-      try {
-        if ((await fs.lstat(file)).mtimeMs >= cutoff) {
-          kept += 1;
-          continue;
-        }
-        await fs.unlink(file);
-        removed += 1;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    for (const object of await this.store.list(this.prefix)) {
+      if (!PAYLOAD_NAME.test(object.key.slice(this.prefix.length))) continue;
+      if (object.modifiedAt >= cutoff) {
+        kept += 1;
+        continue;
       }
+      await this.store.delete(object.key);
+      removed += 1;
     }
+    // Temp files a crashed put() left in a directory store.
+    if (this.store instanceof LocalObjectStore) removed += await this.store.removeStaleTemp(this.prefix, cutoff);
     return { removed, kept };
   }
 
-  private fileOf(hash: string): string {
-    return path.join(this.root, `${hash}.json`);
+  private keyOf(hash: string): string {
+    return `${this.prefix}${hash}.json`;
   }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ConflictError, FunctionLoadError, InputError, LimitExceededError, NotFoundError } from '../../../common/errors';
 import { silentLogger } from '../../../common/logger';
 import { ArtifactStore, hashInlineFile, type CodeBuilder, type PrepareOptions } from '../../../modules/artifacts';
+import { LocalObjectStore } from '../../../modules/objects';
 import { checkPythonSyntax, installPythonDependencies } from '../../../modules/runtime/python/build';
 import { buildArchive, useScratchDir, type FixtureEntry } from './archives';
 
@@ -21,11 +22,13 @@ function countingPython(): CodeBuilder & { checks: number; installs: number } {
 describe('ArtifactStore', () => {
   const scratch = useScratchDir('artifacts');
   let store: ArtifactStore;
+  let objects: LocalObjectStore;
   let runtime: ReturnType<typeof countingPython>;
   let options: PrepareOptions;
 
   beforeEach(() => {
-    store = new ArtifactStore(path.join(scratch.dir, 'artifacts'));
+    objects = new LocalObjectStore(path.join(scratch.dir, 'objects'));
+    store = new ArtifactStore(path.join(scratch.dir, 'artifacts'), objects);
     runtime = countingPython();
     options = { handlerFile: 'main.py', runtime, depsCacheDir: path.join(scratch.dir, 'deps-cache'), logger: silentLogger() };
   });
@@ -89,7 +92,7 @@ describe('ArtifactStore', () => {
 
   it('refuses an unsafe archive and an oversized inline file, leaving nothing', async () => {
     await expect(store.prepare({ zipBase64: await base64('zip', [{ name: '../main.py', content: source }]) }, options)).rejects.toBeInstanceOf(InputError);
-    const small = new ArtifactStore(store.root, { maxCompressedBytes: 1024, maxUncompressedBytes: 1024, maxEntries: 10 });
+    const small = new ArtifactStore(store.root, objects, { maxCompressedBytes: 1024, maxUncompressedBytes: 1024, maxEntries: 10 });
     await expect(small.prepare({ inline: 'x'.repeat(2048) }, options)).rejects.toBeInstanceOf(LimitExceededError);
     expect(leftovers()).toEqual([]);
   });
