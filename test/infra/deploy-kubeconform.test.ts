@@ -21,7 +21,7 @@ describe('deployment files: kubeconform -strict', () => {
     const result = await runKubeconform(binary, schemas, files, version);
     expect(result.problems).toEqual([]);
     expect({ invalid: result.invalid, errors: result.errors, skipped: result.skipped }).toEqual({ invalid: 0, errors: 0, skipped: 0 });
-    expect(result.valid).toBe(9); // Namespace, ConfigMap, Secret, PVC, 3 Deployments, Service, HPA
+    expect(result.valid).toBe(8); // Namespace, ConfigMap, Secret, 3 Deployments, Service, HPA
   });
 
   it('rejects a field Kubernetes does not have (strict mode works against these schemas)', async () => {

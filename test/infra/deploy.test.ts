@@ -52,6 +52,12 @@ describe('deployment files: systemd units', () => {
     expect(names.length).toBeGreaterThan(10);
     expect(names.filter((n) => !REAL_SETTINGS.has(n))).toEqual([]);
   });
+
+  it('the env file points every host at one S3 object store (the data dir is each host\'s own)', () => {
+    const names = envFileNames(path.join(SYSTEMD_DIR, 'pyfaas.env.example'));
+    expect(names).toEqual(expect.arrayContaining(['PYFAAS_OBJECT_STORE', 'PYFAAS_S3_ENDPOINT', 'PYFAAS_S3_BUCKET', 'PYFAAS_S3_ACCESS_KEY_ID_FILE', 'PYFAAS_S3_SECRET_ACCESS_KEY_FILE']));
+    expect(readFileSync(path.join(SYSTEMD_DIR, 'pyfaas.env.example'), 'utf8')).toMatch(/^PYFAAS_OBJECT_STORE=s3$/m);
+  });
 });
 
 describe('deployment files: Kubernetes manifests', () => {
@@ -75,7 +81,21 @@ describe('deployment files: Kubernetes manifests', () => {
     const api = deployments.find((d) => d.metadata.name === 'pyfaas-api')!.spec.template.spec.containers[0];
     expect(api.readinessProbe.httpGet.path).toBe('/readyz');
     expect(api.livenessProbe.httpGet.path).toBe('/healthz');
-    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Service', 'HorizontalPodAutoscaler', 'ConfigMap', 'Secret', 'PersistentVolumeClaim']));
+    expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(['Service', 'HorizontalPodAutoscaler', 'ConfigMap', 'Secret']));
+  });
+
+  it('shares no volume between pods: each data dir is an emptyDir cache, and what pods share is the S3 object store', () => {
+    const objects = kubernetesManifests().flatMap((f) => kubernetesObjects(f));
+    expect(objects.map((o) => o.kind)).not.toContain('PersistentVolumeClaim');
+    const deployments = objects.filter((o) => o.kind === 'Deployment') as any[];
+    for (const d of deployments) {
+      for (const volume of d.spec.template.spec.volumes ?? []) expect(Object.keys(volume).sort()).toEqual(['emptyDir', 'name']);
+    }
+    const config = objects.find((o) => o.kind === 'ConfigMap') as any;
+    expect(config.data.PYFAAS_OBJECT_STORE).toBe('s3');
+    expect(config.data.PYFAAS_S3_ENDPOINT).toMatch(/^https?:\/\//);
+    const secret = objects.find((o) => o.kind === 'Secret') as any;
+    expect(Object.keys(secret.stringData)).toEqual(expect.arrayContaining(['PYFAAS_S3_ACCESS_KEY_ID', 'PYFAAS_S3_SECRET_ACCESS_KEY']));
   });
 
   it('gives the worker a user namespace and an unmasked /proc instead of privileged', () => {
