@@ -49,7 +49,8 @@ async function initClusterOnce(bin: string, options: PostgresServerOptions, runA
   if (code !== 0) throw new SetupError(`initdb in ${options.stateDir} failed. Last lines:\n${tail(output)}`);
 }
 
-async function createDatabaseOnce(options: PostgresServerOptions): Promise<void> {
+/** Creates the database on the server unless it exists. */
+export async function createDatabaseOnce(options: Pick<PostgresServerOptions, 'host' | 'port' | 'database'>): Promise<void> {
   const { Client } = await import('pg');
   const client = new Client({ connectionString: postgresUrl({ ...options, database: 'postgres' }) });
   await client.connect();
