@@ -55,7 +55,7 @@ export function registerServerCommands(program: Command, exit: (code: number) =>
     .description('build/fetch/install every service PyFaaS runs on, then exit')
     .action(async () => {
       const { config, logger } = await serverContext(true);
-      await (await import('../infra/provision')).provision(config.dataDir, { postgres: true, bubblewrap: true }, logger);
+      await (await import('../infra/provision')).provision(config.dataDir, { postgres: true, bubblewrap: true, temporalServer: config.stack.temporal === 'server' }, logger);
     });
   program
     .command('certs')

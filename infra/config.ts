@@ -145,7 +145,7 @@ const schema = z
         key: z.string().min(1).optional(),
         clientCa: z.string().min(1).optional(),
       }).default({}).superRefine(bothOrNeither('cert', 'key')).superRefine((tls, ctx) => {
-        if (tls.clientCa && !tls.cert) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['cert'], message: 'must be set when clientCa is (mTLS needs the frontend on TLS)' });
+        if (tls.clientCa && !tls.cert) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['cert'], message: 'must be set when clientCa is (client certificates are checked only on a TLS frontend)' });
       }),
       temporalPort: port.default(7233),
       temporalUiPort: port.default(8233),
