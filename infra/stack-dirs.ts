@@ -14,10 +14,13 @@ export function dataDirWithCachedTools(cachedDataDir: string, prefix: string): s
   return dir;
 }
 
-/** Free ports for every service `pyfaas up` starts, as the variables that move them. */
+/**
+ * Free ports for every service `pyfaas up` starts, as the variables that move them; PostgreSQL's
+ * when asked, or when PYFAAS_TEMPORAL=server makes `up` start it for the Temporal server.
+ */
 export async function stackPorts(withPostgres = false): Promise<Record<string, string>> {
   const names = ['PYFAAS_TEMPORAL_PORT', 'PYFAAS_TEMPORAL_UI_PORT', 'PYFAAS_KAFKA_PORT', 'PYFAAS_KAFKA_CONTROLLER_PORT', 'PYFAAS_API_PORT', 'PYFAAS_HUB_PORT'];
-  if (withPostgres) names.push('PYFAAS_POSTGRES_PORT');
+  if (withPostgres || process.env.PYFAAS_TEMPORAL === 'server') names.push('PYFAAS_POSTGRES_PORT');
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());
   return ports;
