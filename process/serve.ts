@@ -9,7 +9,7 @@ import { ensureLambdaApiToken, lambdaApiMiddleware } from '../api/routes/lambda-
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/tls/temporal-connection';
+import { temporalConnectionOptions } from '../infra/tls';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
 import { SyncTurns } from '../modules/task/sync-turns';
