@@ -34,7 +34,7 @@ async function serverContext(prettyOnTty: boolean) {
 }
 
 /**
- * The commands that run the platform (up, serve, provision, bundle), new-token, and `module …`
+ * The commands that run the platform (up, serve, provision, bundle, certs), new-token, and `module …`
  * (the module developer's tools, with a parser of their own: every argument after `module` is
  * passed on as typed). Each action resolves with the exit code.
  */
@@ -55,7 +55,30 @@ export function registerServerCommands(program: Command, exit: (code: number) =>
     .description('build/fetch/install every service PyFaaS runs on, then exit')
     .action(async () => {
       const { config, logger } = await serverContext(true);
-      await (await import('../infra/provision')).provision(config.dataDir, { postgres: true, bubblewrap: true }, logger);
+      await (await import('../infra/provision')).provision(config.dataDir, { postgres: true, bubblewrap: true, temporalServer: config.stack.temporal === 'server' }, logger);
+    });
+  program
+    .command('certs')
+    .description('issue a dev cluster\'s TLS certificates for Temporal (CA, frontend, client for mTLS) with openssl')
+    .requiredOption('--out <dir>', 'where to write ca.pem, server.pem, client.pem and their keys')
+    .option('--host <name...>', 'names and addresses the frontend is reached by (localhost and 127.0.0.1 always included)', [])
+    .option('--client-name <cn>', 'the client certificate\'s common name', 'pyfaas')
+    .option('--days <n>', 'validity in days', '825')
+    .option('--force', 'replace certificates already in the directory')
+    .action(async (options: { out: string; host: string[]; clientName: string; days: string; force?: boolean }) => {
+      const { createLogger } = await import('../common/logger');
+      const { generateDevCerts } = await import('../infra/tls');
+      const { InputError } = await import('../common/errors');
+      const days = Number(options.days);
+      if (!Number.isInteger(days) || days < 1) throw new InputError(`--days must be a positive whole number (got ${JSON.stringify(options.days)}).`);
+      const logger = createLogger({ level: 'warn', pretty: Boolean(process.stdout.isTTY) });
+      const path = await import('node:path');
+      const files = await generateDevCerts({ outDir: path.resolve(options.out), hosts: options.host, clientName: options.clientName, days, force: options.force }, logger);
+      console.log([
+        `certificates written to ${path.resolve(options.out)}`,
+        `server (pyfaas up):  PYFAAS_TEMPORAL_SERVER_TLS_CERT=${files.serverCert} PYFAAS_TEMPORAL_SERVER_TLS_KEY=${files.serverKey} PYFAAS_TEMPORAL_SERVER_TLS_CLIENT_CA=${files.ca}`,
+        `clients (serve):     PYFAAS_TEMPORAL_TLS_CA=${files.ca} PYFAAS_TEMPORAL_TLS_CERT=${files.clientCert} PYFAAS_TEMPORAL_TLS_KEY=${files.clientKey}`,
+      ].join('\n'));
     });
   program
     .command('bundle')

@@ -9,6 +9,7 @@ import { isAlive, killGroup, ManagedProcess } from '../infra/services/managed-pr
 import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
 import { stackServices, type StackServices } from '../infra/services/supervised-stack';
 import { removeServicesStatus, writeServicesStatus } from '../infra/services/supervised-status';
+import { temporalServerTls } from '../infra/tls';
 import { ADMIN_TOKEN_FILE } from '../modules/auth/tokens/bootstrap';
 
 interface LockFile {
@@ -88,7 +89,10 @@ export async function up(config: Config, logger: Logger): Promise<number> {
     'PyFaaS API': config.api.port,
     'Module Hub': ports.hubPort,
   };
-  if (ports.postgres) portNames.PostgreSQL = ports.postgresPort;
+  // The Temporal server keeps its state in the stack's PostgreSQL.
+  const serverMode = ports.temporal === 'server';
+  const withPostgres = ports.postgres || serverMode;
+  if (withPostgres) portNames.PostgreSQL = ports.postgresPort;
   const envFor: Record<string, string> = {
     'Temporal frontend': 'PYFAAS_TEMPORAL_PORT', 'Temporal UI': 'PYFAAS_TEMPORAL_UI_PORT', 'Kafka broker': 'PYFAAS_KAFKA_PORT',
     'Kafka controller': 'PYFAAS_KAFKA_CONTROLLER_PORT', 'PyFaaS API': 'PYFAAS_API_PORT', PostgreSQL: 'PYFAAS_POSTGRES_PORT',
@@ -114,14 +118,17 @@ export async function up(config: Config, logger: Logger): Promise<number> {
   try {
     const starting = (async () => {
       await assertPortsFree(portNames, (name) => `set ${envFor[name]} to another port`);
-      const provisioned = await provision(config.dataDir, { postgres: ports.postgres, bubblewrap: true }, logger);
+      const provisioned = await provision(config.dataDir, { postgres: withPostgres, bubblewrap: true, temporalServer: serverMode }, logger);
       const services = stackServices(
         {
           stateDir: path.join(config.dataDir, 'stack'),
           host: '127.0.0.1',
-          temporal: { port: ports.temporalPort, uiPort: ports.temporalUiPort, namespace: config.temporal.namespace },
+          temporal: {
+            port: ports.temporalPort, uiPort: ports.temporalUiPort, namespace: config.temporal.namespace,
+            mode: ports.temporal, historyShards: ports.temporalHistoryShards, tls: temporalServerTls(config),
+          },
           kafka: { port: ports.kafkaPort, controllerPort: ports.kafkaControllerPort },
-          postgres: ports.postgres ? { port: ports.postgresPort, database: 'pyfaas' } : undefined,
+          postgres: withPostgres ? { port: ports.postgresPort, database: 'pyfaas' } : undefined,
           hub: { dir: path.join(config.dataDir, 'hub'), port: ports.hubPort, apiUrl: loopbackApiUrl(config) },
         },
         provisioned,

@@ -42,6 +42,16 @@ const schema = z
       taskQueue: z.string().min(1).default('pyfaas'),
       /** The Temporal Web UI as a browser reaches it (the console links each invocation there); unset, http://<address host>:<stack.temporalUiPort>. */
       uiUrl: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL').optional(),
+      /** TLS to the frontend, for every connection this process makes (see infra/tls/temporal-connection.ts); PEM file paths. */
+      tls: z.object({
+        /** On with no file: the server's certificate is checked against the system's CAs. Default: on when ca or cert is set. */
+        enabled: onOff.optional(),
+        ca: z.string().min(1).optional(),
+        /** With key: this client's certificate, for a frontend that requires client certificates (mTLS). */
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        serverName: z.string().min(1).optional(),
+      }).default({}).superRefine(bothOrNeither('cert', 'key')),
     }).default({}),
     kafka: z.object({
       brokers: z.array(z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port')).min(1).default(['127.0.0.1:9092']),
@@ -149,6 +159,21 @@ const schema = z
     }).default({}),
     /** What `pyfaas up` starts, and where. */
     stack: z.object({
+      /** `dev`: the Temporal CLI's dev server on SQLite (the embedded default); `server`: the real Temporal server on the stack's PostgreSQL. */
+      temporal: z.enum(['dev', 'server']).default('dev'),
+      /**
+       * History shards of a server-mode cluster, fixed when its database is first set up (a
+       * later start with another count is refused by Temporal). See infra/services/temporal-server-config.ts.
+       */
+      temporalHistoryShards: positiveInt.max(16384).default(4),
+      /** Server mode: the frontend's TLS certificate and key; with clientCa, clients must present a certificate it signed (mTLS). */
+      temporalTls: z.object({
+        cert: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        clientCa: z.string().min(1).optional(),
+      }).default({}).superRefine(bothOrNeither('cert', 'key')).superRefine((tls, ctx) => {
+        if (tls.clientCa && !tls.cert) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['cert'], message: 'must be set when clientCa is (client certificates are checked only on a TLS frontend)' });
+      }),
       temporalPort: port.default(7233),
       temporalUiPort: port.default(8233),
       kafkaPort: port.default(9092),
@@ -160,6 +185,16 @@ const schema = z
     }).default({}),
   })
   .strict();
+
+/** A refinement: `a` and `b` are both set or both unset (a certificate and its key). */
+function bothOrNeither(a: string, b: string) {
+  return (value: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if ((value[a] === undefined) !== (value[b] === undefined)) {
+      const missing = value[a] === undefined ? a : b;
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: [missing], message: `must be set together with ${missing === a ? b : a}` });
+    }
+  };
+}
 
 function defaultNodeId(): string {
   const label = os.hostname().toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
@@ -185,6 +220,11 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_TEMPORAL_NAMESPACE: 'temporal.namespace',
   PYFAAS_TASK_QUEUE: 'temporal.taskQueue',
   PYFAAS_TEMPORAL_UI_URL: 'temporal.uiUrl',
+  PYFAAS_TEMPORAL_TLS: 'temporal.tls.enabled',
+  PYFAAS_TEMPORAL_TLS_CA: 'temporal.tls.ca',
+  PYFAAS_TEMPORAL_TLS_CERT: 'temporal.tls.cert',
+  PYFAAS_TEMPORAL_TLS_KEY: 'temporal.tls.key',
+  PYFAAS_TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverName',
   PYFAAS_KAFKA_BROKERS: 'kafka.brokers',
   PYFAAS_KAFKA_CLIENT_ID: 'kafka.clientId',
   PYFAAS_KAFKA_INVOKE_TOPIC: 'kafka.invokeTopic',
@@ -216,6 +256,11 @@ export const ENV_VARS: Record<string, string> = {
   PYFAAS_OBJECT_CACHE_MAX_BYTES: 'objects.cache.maxBytes',
   PYFAAS_NODE_CAPACITY: 'worker.capacity',
   PYFAAS_WORKFLOW_TASK_SLOTS: 'worker.workflowTaskSlots',
+  PYFAAS_TEMPORAL: 'stack.temporal',
+  PYFAAS_TEMPORAL_HISTORY_SHARDS: 'stack.temporalHistoryShards',
+  PYFAAS_TEMPORAL_SERVER_TLS_CERT: 'stack.temporalTls.cert',
+  PYFAAS_TEMPORAL_SERVER_TLS_KEY: 'stack.temporalTls.key',
+  PYFAAS_TEMPORAL_SERVER_TLS_CLIENT_CA: 'stack.temporalTls.clientCa',
   PYFAAS_TEMPORAL_PORT: 'stack.temporalPort',
   PYFAAS_TEMPORAL_UI_PORT: 'stack.temporalUiPort',
   PYFAAS_KAFKA_PORT: 'stack.kafkaPort',

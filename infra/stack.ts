@@ -6,13 +6,25 @@ import { startHubServer } from './services/hub-server';
 import { startKafkaBroker } from './services/kafka-broker';
 import type { ManagedProcess } from './services/managed-process';
 import { postgresUrl, startPostgresServer } from './services/postgres-server';
-import { startTemporalServer } from './services/temporal-server';
+import type { TemporalFrontendTls } from './services/temporal-server-config';
+import { temporalStarts } from './services/temporal-start';
+import type { TemporalClientTls } from './tls/temporal-connection';
 
 export interface StackPlan {
   /** Parent of each service's state (`temporal/`, `kafka/`, `postgres/`) and `logs/`. */
   stateDir: string;
   host: string;
-  temporal?: { port: number; uiPort?: number; namespace: string };
+  temporal?: {
+    port: number;
+    uiPort?: number;
+    namespace: string;
+    /** `dev` (default): the CLI's dev server on SQLite; `server`: the real server on `postgres` (config stack.temporal). */
+    mode?: 'dev' | 'server';
+    /** Server mode: history shards, fixed at the database's first start (see temporal-server-config.ts). */
+    historyShards?: number;
+    /** Server mode: the frontend's TLS and how clients (the server's system worker, the start-up calls) reach it. */
+    tls?: { frontend: TemporalFrontendTls; client: TemporalClientTls };
+  };
   kafka?: { port: number; controllerPort: number };
   postgres?: { port: number; database: string };
   /** The Module Hub: its own dir (`<dataDir>/hub`), its port, and the API that checks its tokens. */
@@ -31,8 +43,9 @@ export interface RunningStack {
 }
 
 /**
- * Starts the planned services in order (Temporal, Kafka, PostgreSQL, the hub), each waited for
- * until healthy. When one fails, the ones already started are stopped before rethrowing.
+ * Starts the planned services in order (PostgreSQL, which the Temporal server keeps its state
+ * in, then Temporal, Kafka, the hub), each waited for until healthy. When one fails, the
+ * ones already started are stopped before rethrowing.
  */
 export async function startStack(plan: StackPlan, provisioned: Provisioned, logger: Logger): Promise<RunningStack> {
   const logDir = path.join(plan.stateDir, 'logs');
@@ -48,15 +61,13 @@ export async function startStack(plan: StackPlan, provisioned: Provisioned, logg
     },
   };
   try {
-    if (plan.temporal) {
-      const { port, uiPort, namespace } = plan.temporal;
-      services.push(
-        await step(logger, 'temporal', `starting the Temporal dev server on ${plan.host}:${port}`, () =>
-          startTemporalServer({ binary: provisioned.temporalCli, stateDir: path.join(plan.stateDir, 'temporal'), logDir, host: plan.host, port, uiPort, namespace }, logger),
-        ),
-      );
-      stack.temporalAddress = `${plan.host}:${port}`;
+    if (plan.postgres) {
+      const options = { stateDir: path.join(plan.stateDir, 'postgres'), logDir, host: plan.host, ...plan.postgres };
+      services.push(await step(logger, 'postgres', `starting PostgreSQL on ${plan.host}:${options.port}`, () => startPostgresServer(options, logger)));
+      stack.postgresUrl = postgresUrl(options);
     }
+    for (const temporal of temporalStarts(plan, provisioned, logger)) services.push(await step(logger, temporal.name, temporal.what, temporal.start));
+    if (plan.temporal) stack.temporalAddress = `${plan.host}:${plan.temporal.port}`;
     if (plan.kafka) {
       const { port, controllerPort } = plan.kafka;
       services.push(
@@ -65,11 +76,6 @@ export async function startStack(plan: StackPlan, provisioned: Provisioned, logg
         ),
       );
       stack.kafkaBrokers = [`${plan.host}:${port}`];
-    }
-    if (plan.postgres) {
-      const options = { stateDir: path.join(plan.stateDir, 'postgres'), logDir, host: plan.host, ...plan.postgres };
-      services.push(await step(logger, 'postgres', `starting PostgreSQL on ${plan.host}:${options.port}`, () => startPostgresServer(options, logger)));
-      stack.postgresUrl = postgresUrl(options);
     }
     if (plan.hub) {
       const options = { logDir, host: plan.host, ...plan.hub };

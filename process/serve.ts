@@ -9,6 +9,7 @@ import { ensureLambdaApiToken, lambdaApiMiddleware } from '../api/routes/lambda-
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
+import { temporalConnectionOptions } from '../infra/tls';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
 import { SyncTurns } from '../modules/task/sync-turns';
@@ -119,15 +120,17 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
     await moduleSync.start();
     closers.push(() => moduleSync.close());
 
+    // Read before connecting: a missing certificate file is an InputError, not "cannot reach Temporal".
+    const connectionOptions = temporalConnectionOptions(config.temporal);
     let client: Client;
     let native: NativeConnection | undefined;
     if (hasWorker) {
-      const connection = await connectTemporal(address, () => NativeConnection.connect({ address }));
+      const connection = await connectTemporal(address, () => NativeConnection.connect(connectionOptions));
       native = connection;
       closers.push(() => connection.close());
       client = new Client({ connection, namespace });
     } else {
-      const connection = await connectTemporal(address, () => Connection.connect({ address }));
+      const connection = await connectTemporal(address, () => Connection.connect(connectionOptions));
       closers.push(() => connection.close());
       client = new Client({ connection, namespace });
     }

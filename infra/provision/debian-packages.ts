@@ -43,6 +43,12 @@ export const BUBBLEWRAP_PACKAGE: DebianPackage = {
   with: [SLIRP4NETNS_PACKAGE, SECCOMP_PACKAGE],
 };
 
+/** The `openssl` CLI: `pyfaas certs` issues a dev cluster's TLS certificates with it (infra/tls/dev-certs.ts). */
+export const OPENSSL_PACKAGE: DebianPackage = {
+  name: 'openssl',
+  present: () => findExecutable('openssl') !== undefined,
+};
+
 /** pip for the system CPython: installs the dependencies of Python functions. */
 export const PIP_PACKAGE: DebianPackage = {
   name: 'python3-pip',

@@ -37,6 +37,8 @@ export function postgresUrl(options: Pick<PostgresServerOptions, 'host' | 'port'
 
 async function initClusterOnce(bin: string, options: PostgresServerOptions, runAs: RunAs, logger: Logger): Promise<void> {
   if (existsSync(path.join(options.stateDir, 'PG_VERSION'))) return;
+  // The parents first with the default mode: `recursive` would give them 0700 too, and the postgres user must pass through them.
+  mkdirSync(path.dirname(options.stateDir), { recursive: true });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   if (runAs.uid !== undefined) chownSync(options.stateDir, runAs.uid, runAs.gid ?? runAs.uid);
   logger.info({ service: 'postgres', dir: options.stateDir }, 'postgres: creating the database cluster');
@@ -49,7 +51,8 @@ async function initClusterOnce(bin: string, options: PostgresServerOptions, runA
   if (code !== 0) throw new SetupError(`initdb in ${options.stateDir} failed. Last lines:\n${tail(output)}`);
 }
 
-async function createDatabaseOnce(options: PostgresServerOptions): Promise<void> {
+/** Creates the database on the server unless it exists. */
+export async function createDatabaseOnce(options: Pick<PostgresServerOptions, 'host' | 'port' | 'database'>): Promise<void> {
   const { Client } = await import('pg');
   const client = new Client({ connectionString: postgresUrl({ ...options, database: 'postgres' }) });
   await client.connect();

@@ -1,11 +1,14 @@
 import { Connection } from '@temporalio/client';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient } from 'pg';
+import type { TemporalConnectionOptions } from '../tls/temporal-connection';
 
 /** One-shot health probes used while waiting for a freshly started service. */
 
-export async function temporalAnswers(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2000 });
+/** `target`: an address, or the options (TLS) `temporalConnectionOptions` made. */
+export async function temporalAnswers(target: string | TemporalConnectionOptions): Promise<boolean> {
+  const options = typeof target === 'string' ? { address: target } : target;
+  const connection = await Connection.connect({ ...options, connectTimeout: 2000 });
   try {
     await connection.workflowService.getSystemInfo({});
     return true;

@@ -4,6 +4,7 @@ import { temporal } from '@temporalio/proto';
 import path from 'node:path';
 import { ALL_SEARCH_ATTRIBUTE_KEYS } from '../../contracts/search-attributes';
 import type { Logger } from '../../common/logger';
+import type { TemporalConnectionOptions } from '../tls/temporal-connection';
 import { ManagedProcess } from './managed-process';
 import { temporalAnswers } from './probes';
 
@@ -26,17 +27,28 @@ export interface TemporalServerOptions {
 }
 
 /**
- * The dev server runs one history shard, so per-shard limits cap the whole server. The
- * transfer queue (workflow and activity tasks on their way to matching) is read at most
- * `history.transferProcessorMaxPollRPS` times a second (default 20: temporalio/temporal
+ * Dynamic config both Temporal modes run with (the dev server as `--dynamic-config-value`,
+ * the real server in its dynamic config file).
+ *
+ * `history.transferProcessorMaxPollRPS`: the dev server runs one history shard, so per-shard
+ * limits cap the whole server. The transfer queue (workflow and activity tasks on their way to
+ * matching) is read at most this many times a second per shard (default 20: temporalio/temporal
  * common/dynamicconfig/constants.go, service/history/queues/reader.go): every step of every
  * workflow waited for the next of 20 reads a second, ~50 ms. Measured with `npm run bench`
  * (one run each, same machine): warm sync p50 28 ms → 20.5 ms (bare workflow 50.8 → 26.2 ms),
  * 32 concurrent clients 56 → 54 calls/s. Raising the timer and visibility readers as well
  * made it worse (p50 26–30 ms, 37–43 calls/s, Temporal CPU 16 → 24–27 ms a call: the
  * readers poll SQLite that much more often), so they keep their defaults.
+ *
+ * The frontend limits: the dev server's defaults are tuned for one user clicking around; raise
+ * them so benchmarks and bursts are not throttled by the server's own rate limits.
  */
-export const SINGLE_NODE_DYNAMIC_CONFIG = ['history.transferProcessorMaxPollRPS=10000'];
+export const TUNED_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
+  'system.enableActivityEagerExecution': true,
+  'frontend.namespaceRPS': 10000,
+  'frontend.rps': 10000,
+  'history.transferProcessorMaxPollRPS': 10000,
+};
 
 export function temporalServerArgs(options: TemporalServerOptions): string[] {
   const args = [
@@ -50,12 +62,7 @@ export function temporalServerArgs(options: TemporalServerOptions): string[] {
     // FULL, every workflow step waits on the disk (~100 ms per workflow here).
     '--sqlite-pragma', 'journal_mode=wal',
     '--sqlite-pragma', 'synchronous=normal',
-    '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-    // The dev server's defaults are tuned for one user clicking around; raise them so
-    // benchmarks and bursts are not throttled by the server's own rate limits.
-    '--dynamic-config-value', 'frontend.namespaceRPS=10000',
-    '--dynamic-config-value', 'frontend.rps=10000',
-    ...SINGLE_NODE_DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
+    ...Object.entries(TUNED_DYNAMIC_CONFIG).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
   ];
   // `default` always exists; naming it again is refused.
   if (options.namespace !== 'default') args.push('--namespace', options.namespace);
@@ -74,7 +81,7 @@ export async function startTemporalServer(options: TemporalServerOptions, logger
   );
   await service.waitUntilHealthy(() => temporalAnswers(`${options.host}:${options.port}`), options.startTimeoutMs ?? 60_000);
   try {
-    await registerSearchAttributes(`${options.host}:${options.port}`, options.namespace);
+    await registerSearchAttributes({ address: `${options.host}:${options.port}` }, options.namespace);
   } catch (err) {
     await service.stop();
     throw err;
@@ -83,11 +90,12 @@ export async function startTemporalServer(options: TemporalServerOptions, logger
 }
 
 /**
- * `--search-attribute` registers attributes only when the dev server creates its database;
- * a database kept from an older PyFaaS lacks the newer ones, so add whatever is missing.
+ * Adds whichever of PyFaaS's search attributes the namespace lacks. The dev server's
+ * `--search-attribute` registers them only when it creates its database, so a database kept
+ * from an older PyFaaS lacks the newer ones; the real server starts with none.
  */
-async function registerSearchAttributes(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+export async function registerSearchAttributes(target: TemporalConnectionOptions, namespace: string): Promise<void> {
+  const connection = await Connection.connect(target);
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));

@@ -14,6 +14,7 @@ import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { InputError } from '../../../common/errors';
 import { createLogger, type Logger } from '../../../common/logger';
+import { temporalConnectionOptions } from '../../../infra/tls';
 import { KafkaBridge } from './bridge';
 import type { KafkaTriggerSpec } from './contract';
 import { createTemporalStarter } from './temporal-starter';
@@ -23,6 +24,8 @@ const configSchema = z
     brokers: z.array(z.string().min(1)).min(1),
     clientId: z.string().min(1).default('pyfaas-bridge'),
     temporalAddress: z.string().min(1),
+    /** TLS to Temporal, as config `temporal.tls` (PEM file paths). */
+    temporalTls: z.object({ enabled: z.boolean().optional(), ca: z.string().min(1).optional(), cert: z.string().min(1).optional(), key: z.string().min(1).optional(), serverName: z.string().min(1).optional() }).strict().optional(),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1),
     workflowType: z.string().min(1),
@@ -57,7 +60,7 @@ function parseConfig(text: string | undefined): z.output<typeof configSchema> {
 async function run(logger: Logger, config: z.output<typeof configSchema>): Promise<void> {
   // Status lines are the program's output: logged whatever the log level.
   const statusLog = createLogger({ level: 'info', name: 'kafka-bridge' });
-  const connection = await Connection.connect({ address: config.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions({ address: config.temporalAddress, tls: config.temporalTls }));
   const client = new Client({ connection, namespace: config.namespace });
   const bridge = new KafkaBridge({
     brokers: config.brokers,
