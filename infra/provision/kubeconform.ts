@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, SetupError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
 import { requireExecutable, runCommand, tail } from '../command';
 import { step } from '../progress';
+import { ensureGoBinaries } from './go-install';
 
 /** kubeconform, the Kubernetes manifest schema checker (go.mod: go 1.24, no replace directive). */
 export const KUBECONFORM_VERSION = '0.7.0';
@@ -42,22 +43,7 @@ function recorded(file: string): string | undefined {
  */
 export async function ensureKubeconform(dataDir: string, logger: Logger): Promise<string> {
   const binary = kubeconformPath(dataDir);
-  if (recorded(binary) === KUBECONFORM_VERSION) {
-    const { code } = await runCommand(binary, ['-v'], { timeoutMs: 30_000 });
-    if (code === 0) {
-      logger.info({ step: 'kubeconform', binary }, `kubeconform: ${KUBECONFORM_VERSION} already built`);
-      return binary;
-    }
-  }
-  const go = requireExecutable('go', 'install Go 1.24 or newer (apt-get install golang-go, or the official tarball) to build kubeconform');
-  mkdirSync(path.dirname(binary), { recursive: true });
-  rmSync(marker(binary), { force: true });
-  await step(logger, 'kubeconform', `building kubeconform ${KUBECONFORM_VERSION} with go install`, async () => {
-    const env = { ...process.env, CGO_ENABLED: '0', GOBIN: path.dirname(binary), GOFLAGS: '-buildvcs=false' };
-    const { code, output } = await runCommand(go, ['install', `${MODULE}@v${KUBECONFORM_VERSION}`], { env, timeoutMs: 20 * 60_000 });
-    if (code !== 0) throw new SetupError(`go install ${MODULE}@v${KUBECONFORM_VERSION} failed; check that the Go module proxy (GOPROXY) answers. Last lines:\n${tail(output)}`);
-    writeFileSync(marker(binary), KUBECONFORM_VERSION);
-  });
+  await ensureGoBinaries({ step: 'kubeconform', what: 'kubeconform', packages: { [MODULE]: path.basename(binary) }, version: KUBECONFORM_VERSION, binDir: path.dirname(binary), probeArgs: ['-v'] }, logger);
   return binary;
 }
 

@@ -1,8 +1,6 @@
 import path from 'node:path';
-import { SetupError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { step } from '../progress';
-import { goInstall, installedVersion } from './go-install';
+import { ensureGoBinaries } from './go-install';
 
 /** The Temporal server release PyFaaS runs in server mode (its go.mod has no replace directive). */
 export const TEMPORAL_SERVER_VERSION = '1.29.1';
@@ -25,21 +23,6 @@ export function temporalServerBinaries(dataDir: string): TemporalServerBinaries 
   return { server: path.join(bin, 'temporal-server'), sqlTool: path.join(bin, 'temporal-sql-tool'), uiServer: path.join(bin, 'temporal-ui-server') };
 }
 
-/** Builds `packages` at `version` unless each binary already records that version. */
-async function ensureBuilt(logger: Logger, name: string, what: string, packages: Record<string, string>, version: string, binDir: string): Promise<void> {
-  const binaries = Object.values(packages).map((file) => path.join(binDir, file));
-  const versions = await Promise.all(binaries.map((binary) => installedVersion(binary)));
-  if (versions.every((built) => built === version)) {
-    logger.info({ step: name, binaries }, `${name}: ${version} already built`);
-    return;
-  }
-  await step(logger, name, `building ${what} ${version} with go install (minutes the first time)`, () => goInstall({ packages, version, binDir, what }));
-  for (const binary of binaries) {
-    const built = await installedVersion(binary);
-    if (built !== version) throw new SetupError(`${binary} reports version ${built ?? 'nothing'}, expected ${version}.`);
-  }
-}
-
 /**
  * Builds the Temporal server and its SQL schema tool (one `go install`: ~5 min on 2 cores from
  * a cold Go cache), and the Web UI server (~1 min), into `<dataDir>/bin`, unless the pinned
@@ -50,7 +33,7 @@ export async function ensureTemporalServer(dataDir: string, logger: Logger): Pro
   const binaries = temporalServerBinaries(dataDir);
   const binDir = path.dirname(binaries.server);
   const serverPackages = { [SERVER_PACKAGE]: path.basename(binaries.server), [SQL_TOOL_PACKAGE]: path.basename(binaries.sqlTool) };
-  await ensureBuilt(logger, 'temporal-server', 'the Temporal server and its SQL tool', serverPackages, TEMPORAL_SERVER_VERSION, binDir);
-  await ensureBuilt(logger, 'temporal-ui', 'the Temporal Web UI server', { [UI_PACKAGE]: path.basename(binaries.uiServer) }, TEMPORAL_UI_VERSION, binDir);
+  await ensureGoBinaries({ step: 'temporal-server', what: 'the Temporal server and its SQL tool', packages: serverPackages, version: TEMPORAL_SERVER_VERSION, binDir }, logger);
+  await ensureGoBinaries({ step: 'temporal-ui', what: 'the Temporal Web UI server', packages: { [UI_PACKAGE]: path.basename(binaries.uiServer) }, version: TEMPORAL_UI_VERSION, binDir }, logger);
   return binaries;
 }
