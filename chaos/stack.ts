@@ -33,7 +33,7 @@ export async function startChaosStack(logger: Logger, keep = false): Promise<Cha
   provisionTools(logger);
   const dataDir = dataDirWithCachedTools(REPO_DATA_DIR, 'pyfaas-chaos-');
   chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user and must reach its cluster below
-  const ports = await stackPorts(true);
+  const ports = await stackPorts();
   const env: NodeJS.ProcessEnv = { ...process.env, ...ports, PYFAAS_DATA_DIR: dataDir, PYFAAS_POSTGRES: 'true' };
   delete env.PYFAAS_ADMIN_TOKEN; // the stack makes its own, in <dataDir>/admin-token
   delete env.PYFAAS_DATABASE_URL;

@@ -67,7 +67,7 @@ export function registerServerCommands(program: Command, exit: (code: number) =>
     .option('--force', 'replace certificates already in the directory')
     .action(async (options: { out: string; host: string[]; clientName: string; days: string; force?: boolean }) => {
       const { createLogger } = await import('../common/logger');
-      const { generateDevCerts } = await import('../infra/tls/dev-certs');
+      const { generateDevCerts } = await import('../infra/tls');
       const { InputError } = await import('../common/errors');
       const days = Number(options.days);
       if (!Number.isInteger(days) || days < 1) throw new InputError(`--days must be a positive whole number (got ${JSON.stringify(options.days)}).`);

@@ -9,7 +9,7 @@ import { isAlive, killGroup, ManagedProcess } from '../infra/services/managed-pr
 import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
 import { stackServices, type StackServices } from '../infra/services/supervised-stack';
 import { removeServicesStatus, writeServicesStatus } from '../infra/services/supervised-status';
-import { temporalServerTls } from '../infra/tls/server-tls';
+import { temporalServerTls } from '../infra/tls';
 import { ADMIN_TOKEN_FILE } from '../modules/auth/tokens/bootstrap';
 
 interface LockFile {

@@ -15,7 +15,7 @@ import { startPostgresServer } from '../infra/services/postgres-server';
 import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
 import { stackServices } from '../infra/services/supervised-stack';
 import { writeServicesStatus } from '../infra/services/supervised-status';
-import { temporalStart } from '../infra/services/temporal-start';
+import { temporalStarts } from '../infra/services/temporal-start';
 import { HOST_A_PORTS, type HostAPlan } from './host-a-plan';
 
 const logger = createLogger({ level: 'info', name: 'cluster-host-a' });
@@ -49,9 +49,10 @@ async function main(): Promise<void> {
   // every address of this host (loopback and the bridge address, nothing else in this namespace).
   const temporalHost = plan.temporal === 'dev' ? '0.0.0.0' : plan.address;
   const temporalPlan = { port: HOST_A_PORTS.temporal, namespace: 'default', mode: plan.temporal };
-  const temporal = temporalStart({ stateDir, host: temporalHost, temporal: temporalPlan, postgres: postgresPlan }, plan.provisioned, logger)!;
+  // No uiPort: host A runs headless.
+  const temporal = temporalStarts({ stateDir, host: temporalHost, temporal: temporalPlan, postgres: postgresPlan }, plan.provisioned, logger);
   const kafka = stackServices({ stateDir, host: plan.address, kafka: { port: HOST_A_PORTS.kafka, controllerPort: HOST_A_PORTS.kafkaController } }, plan.provisioned, logger);
-  const group = new SupervisedGroup([postgres, { name: 'temporal', ...temporal }, ...kafka.specs, versitygwSpec(plan, logDir)], {
+  const group = new SupervisedGroup([postgres, ...temporal, ...kafka.specs, versitygwSpec(plan, logDir)], {
     logger,
     onChange: (statuses) => writeServicesStatus(plan.dataDir, { supervisorPid: process.pid, updatedAt: new Date().toISOString(), services: statuses }),
   });

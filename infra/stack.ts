@@ -7,7 +7,7 @@ import { startKafkaBroker } from './services/kafka-broker';
 import type { ManagedProcess } from './services/managed-process';
 import { postgresUrl, startPostgresServer } from './services/postgres-server';
 import type { TemporalFrontendTls } from './services/temporal-server-config';
-import { temporalStart } from './services/temporal-start';
+import { temporalStarts } from './services/temporal-start';
 import type { TemporalClientTls } from './tls/temporal-connection';
 
 export interface StackPlan {
@@ -66,11 +66,8 @@ export async function startStack(plan: StackPlan, provisioned: Provisioned, logg
       services.push(await step(logger, 'postgres', `starting PostgreSQL on ${plan.host}:${options.port}`, () => startPostgresServer(options, logger)));
       stack.postgresUrl = postgresUrl(options);
     }
-    const temporal = temporalStart(plan, provisioned, logger);
-    if (temporal && plan.temporal) {
-      services.push(await step(logger, 'temporal', temporal.what, temporal.start));
-      stack.temporalAddress = `${plan.host}:${plan.temporal.port}`;
-    }
+    for (const temporal of temporalStarts(plan, provisioned, logger)) services.push(await step(logger, temporal.name, temporal.what, temporal.start));
+    if (plan.temporal) stack.temporalAddress = `${plan.host}:${plan.temporal.port}`;
     if (plan.kafka) {
       const { port, controllerPort } = plan.kafka;
       services.push(

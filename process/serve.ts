@@ -9,7 +9,7 @@ import { ensureLambdaApiToken, lambdaApiMiddleware } from '../api/routes/lambda-
 import { UnavailableError } from '../common/errors';
 import type { Logger } from '../common/logger';
 import type { Config } from '../infra/config';
-import { temporalConnectionOptions } from '../infra/tls/temporal-connection';
+import { temporalConnectionOptions } from '../infra/tls';
 import { Deployer, type MetaStore } from '../modules/meta';
 import { Rollouts } from '../modules/meta/rollouts';
 import { SyncTurns } from '../modules/task/sync-turns';
@@ -199,6 +199,8 @@ export async function startPyFaaS(config: Config, logger: Logger): Promise<Runni
         temporal: () => client.workflowService.getSystemInfo({}),
         kafka: () => kafkaHealth.check(),
         database: () => platform.meta.ping(),
+        // A HEAD of a key never written: answers (absent) when the store is reachable and takes the credentials.
+        objects: () => platform.objects.head('readyz-probe'),
         ...supervisedServicesChecks(config.dataDir),
         ...hubReadinessChecks(config),
       });

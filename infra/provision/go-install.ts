@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SetupError } from '../../common/errors';
+import type { Logger } from '../../common/logger';
 import { requireExecutable, runCommand, tail } from '../command';
+import { step } from '../progress';
 
 /**
  * `go install` of a module path leaves no trustworthy version in the binary (the Temporal CLI
@@ -12,10 +14,10 @@ function versionMarker(binary: string): string {
   return `${binary}.version`;
 }
 
-/** The version recorded beside `binary`, when it is there and `binary --version` still runs. */
-export async function installedVersion(binary: string): Promise<string | undefined> {
+/** The version recorded beside `binary`, when it is there and `binary <probeArgs>` still runs. */
+async function installedVersion(binary: string, probeArgs: string[]): Promise<string | undefined> {
   if (!existsSync(binary) || !existsSync(versionMarker(binary))) return undefined;
-  const { code } = await runCommand(binary, ['--version'], { timeoutMs: 30_000 });
+  const { code } = await runCommand(binary, probeArgs, { timeoutMs: 30_000 });
   return code === 0 ? readFileSync(versionMarker(binary), 'utf8').trim() : undefined;
 }
 
@@ -24,8 +26,15 @@ export interface GoBuild {
   packages: Record<string, string>;
   version: string;
   binDir: string;
-  /** Says why Go is needed, for the error when it is missing. */
+  /** Says what is built, for progress and for the error when Go is missing. */
   what: string;
+}
+
+export interface GoBinaries extends GoBuild {
+  /** The progress step's name (`temporal-cli`, `kubeconform`, …). */
+  step: string;
+  /** Arguments each binary must exit 0 on to count as still working (default `--version`). */
+  probeArgs?: string[];
 }
 
 /**
@@ -33,7 +42,7 @@ export interface GoBuild {
  * scratch GOBIN, then moves each binary into `binDir` under its name and records the version.
  * Throws SetupError when Go is missing or the build fails (naming the last lines of output).
  */
-export async function goInstall(build: GoBuild): Promise<void> {
+async function goInstall(build: GoBuild): Promise<void> {
   const go = requireExecutable('go', `install Go 1.23 or newer (apt-get install golang-go, or the official tarball) to build ${build.what}`);
   const scratch = path.join(build.binDir, `.go-install-${process.pid}`);
   mkdirSync(scratch, { recursive: true });
@@ -53,4 +62,26 @@ export async function goInstall(build: GoBuild): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds `packages` at `version` with `go install` into `binDir`, unless every binary already
+ * records that version and still runs; then checks each one runs. Returns the binaries' paths
+ * in the order of `packages`. Throws SetupError when Go is missing or a build fails.
+ */
+export async function ensureGoBinaries(binaries: GoBinaries, logger: Logger): Promise<string[]> {
+  const probeArgs = binaries.probeArgs ?? ['--version'];
+  const files = Object.values(binaries.packages).map((name) => path.join(binaries.binDir, name));
+  const versions = await Promise.all(files.map((file) => installedVersion(file, probeArgs)));
+  if (versions.every((built) => built === binaries.version)) {
+    logger.info({ step: binaries.step, binaries: files }, `${binaries.step}: ${binaries.version} already built`);
+    return files;
+  }
+  mkdirSync(binaries.binDir, { recursive: true });
+  await step(logger, binaries.step, `building ${binaries.what} ${binaries.version} with go install (minutes the first time)`, () => goInstall(binaries));
+  for (const file of files) {
+    const built = await installedVersion(file, probeArgs);
+    if (built !== binaries.version) throw new SetupError(`${file} does not run after go install (version ${built ?? 'unknown'}, expected ${binaries.version}).`);
+  }
+  return files;
 }

@@ -10,6 +10,7 @@ export { ensureKafkaJars, kafkaLibDir, KAFKA_VERSION } from './kafka-jars';
 export { ensureDebianPackages, findPostgresBinDir, BUBBLEWRAP_PACKAGE, OPENSSL_PACKAGE, POSTGRES_PACKAGE } from './debian-packages';
 export { ensureAwsCli, awsCliVenvDir, AWS_CLI_REQUIREMENTS, type AwsCli } from './aws-cli';
 export { ensureChromium, CHROMIUM_PACKAGE, CHROMIUM_PATH } from './chromium';
+export { ensureKubeconform, ensureKubernetesSchemas, runKubeconform, kubeconformPath, KUBECONFORM_VERSION, KUBERNETES_VERSIONS, type KubeconformResult } from './kubeconform';
 export { ensureVersitygw, startVersitygw, versitygwPath, VERSITYGW_VERSION, type Versitygw } from './versitygw';
 export { ensureLambdaRie, ensureLambdaPython, startLambdaEmulator, lambdaRiePath, LAMBDA_RIE_VERSION, AWSLAMBDARIC_REQUIREMENTS, type LambdaEmulator } from './lambda-rie';
 

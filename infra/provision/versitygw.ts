@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SetupError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
-import { requireExecutable, runCommand, tail } from '../command';
+import { tail } from '../command';
 import { freePort, isListening } from '../ports';
-import { step } from '../progress';
+import { ensureGoBinaries } from './go-install';
 
 /**
  * versitygw: an Apache-2.0 S3 API server over a plain directory (`posix` backend), the real
@@ -21,30 +21,13 @@ export function versitygwPath(dataDir: string): string {
   return path.join(dataDir, 'bin', 'versitygw');
 }
 
-/** `go install` builds report no release version, so the one built is recorded beside the binary. */
-function marker(binary: string): string {
-  return `${binary}.version`;
-}
-
 /**
  * Builds versitygw into `<dataDir>/bin` with `go install` unless the pinned version is there.
  * Throws SetupError when Go is missing or the build fails (the Go module proxy does not answer).
  */
 export async function ensureVersitygw(dataDir: string, logger: Logger): Promise<string> {
   const binary = versitygwPath(dataDir);
-  if (existsSync(binary) && existsSync(marker(binary)) && readFileSync(marker(binary), 'utf8').trim() === VERSITYGW_VERSION) {
-    logger.info({ step: 'versitygw', binary }, `versitygw: ${VERSITYGW_VERSION} already built`);
-    return binary;
-  }
-  const go = requireExecutable('go', 'install Go 1.25 or newer to build versitygw');
-  mkdirSync(path.dirname(binary), { recursive: true });
-  rmSync(marker(binary), { force: true });
-  await step(logger, 'versitygw', `building versitygw ${VERSITYGW_VERSION} with go install (a few minutes the first time)`, async () => {
-    const env = { ...process.env, CGO_ENABLED: '0', GOBIN: path.dirname(binary), GOFLAGS: '-buildvcs=false' };
-    const { code, output } = await runCommand(go, ['install', `${MODULE}@v${VERSITYGW_VERSION}`], { env, timeoutMs: 30 * 60_000 });
-    if (code !== 0) throw new SetupError(`go install ${MODULE}@v${VERSITYGW_VERSION} failed; check that the Go module proxy (GOPROXY) answers. Last lines:\n${tail(output)}`);
-    writeFileSync(marker(binary), VERSITYGW_VERSION);
-  });
+  await ensureGoBinaries({ step: 'versitygw', what: 'versitygw', packages: { [MODULE]: path.basename(binary) }, version: VERSITYGW_VERSION, binDir: path.dirname(binary) }, logger);
   return binary;
 }
 

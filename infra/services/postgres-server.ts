@@ -39,6 +39,8 @@ export function postgresUrl(options: Pick<PostgresServerOptions, 'host' | 'port'
 
 async function initClusterOnce(bin: string, options: PostgresServerOptions, runAs: RunAs, logger: Logger): Promise<void> {
   if (existsSync(path.join(options.stateDir, 'PG_VERSION'))) return;
+  // The parents first with the default mode: `recursive` would give them 0700 too, and the postgres user must pass through them.
+  mkdirSync(path.dirname(options.stateDir), { recursive: true });
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   if (runAs.uid !== undefined) chownSync(options.stateDir, runAs.uid, runAs.gid ?? runAs.uid);
   logger.info({ service: 'postgres', dir: options.stateDir }, 'postgres: creating the database cluster');

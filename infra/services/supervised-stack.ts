@@ -6,7 +6,7 @@ import { startHubServer } from './hub-server';
 import { startKafkaBroker } from './kafka-broker';
 import { postgresUrl, startPostgresServer } from './postgres-server';
 import type { ServiceSpec } from './supervised-group';
-import { temporalStart } from './temporal-start';
+import { temporalStarts } from './temporal-start';
 
 export interface StackServices {
   /** PostgreSQL, Temporal, Kafka, the Module Hub as planned, in start order; each start can be called again. */
@@ -32,11 +32,8 @@ export function stackServices(plan: StackPlan, provisioned: Provisioned, logger:
     stack.specs.push({ name: 'postgres', what: `starting PostgreSQL on ${plan.host}:${options.port}`, start: () => startPostgresServer(options, logger) });
     stack.postgresUrl = postgresUrl(options);
   }
-  const temporal = temporalStart(plan, provisioned, logger);
-  if (temporal && plan.temporal) {
-    stack.specs.push({ name: 'temporal', ...temporal });
-    stack.temporalAddress = `${plan.host}:${plan.temporal.port}`;
-  }
+  stack.specs.push(...temporalStarts(plan, provisioned, logger));
+  if (plan.temporal) stack.temporalAddress = `${plan.host}:${plan.temporal.port}`;
   if (plan.kafka) {
     const { port, controllerPort } = plan.kafka;
     const options = { libDir: provisioned.kafkaLibDir, stateDir: path.join(plan.stateDir, 'kafka'), logDir, host: plan.host, port, controllerPort };

@@ -13,17 +13,13 @@ const PAYLOAD_NAME = /^[0-9a-f]{64}\.json$/;
 
 /**
  * Content-addressed JSON documents in the object store, under `prefix` (`payloads/` in the
- * platform's store), so that any node can read what another stored. A directory path is
- * accepted for a store of its own (the layout before the object store: `<dir>/<hash>.json`).
+ * platform's store), so that any node can read what another stored.
  */
 export class PayloadStore {
-  private readonly store: ObjectStore;
-  private readonly prefix: string;
-
-  constructor(store: ObjectStore | string, prefix = 'payloads/') {
-    this.store = typeof store === 'string' ? new LocalObjectStore(store) : store;
-    this.prefix = typeof store === 'string' ? '' : prefix;
-  }
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly prefix = 'payloads/',
+  ) {}
 
   /** Stores `json` (already serialized) and returns its reference. Idempotent; storing again refreshes its age. */
   async put(json: string): Promise<string> {

@@ -11,6 +11,7 @@ import { ensureTemporalServer } from '../../infra/provision';
 import type { ManagedProcess } from '../../infra/services/managed-process';
 import { startTemporalPostgresServer, type TemporalPostgresServerOptions } from '../../infra/services/temporal-postgres-server';
 import { SEARCH_ATTRIBUTES } from '../../infra/services/temporal-server';
+import { startTemporalUiServer } from '../../infra/services/temporal-ui-server';
 import { createPyFaaSWorker } from '../../process/worker';
 import { REPO_DATA_DIR } from '../support/services';
 import { eventually, startOwnPostgres } from '../support/temporal-server';
@@ -20,10 +21,12 @@ describe('startTemporalPostgresServer (the real Temporal server on PostgreSQL)',
   let dir: string;
   let postgres: ManagedProcess | undefined;
   let options: TemporalPostgresServerOptions;
+  let uiServer: string;
 
   beforeAll(async () => {
     installTestRuntime();
     const binaries = await ensureTemporalServer(REPO_DATA_DIR, silentLogger());
+    uiServer = binaries.uiServer;
     dir = mkdtempSync(path.join(os.tmpdir(), 'temporal-server-'));
     const own = await startOwnPostgres(dir);
     postgres = own.postgres;
@@ -64,6 +67,24 @@ describe('startTemporalPostgresServer (the real Temporal server on PostgreSQL)',
       });
     } finally {
       await connection.close();
+      await server.stop();
+    }
+  }, 5 * 60_000);
+
+  it('serves the Web UI against the server: its API lists the namespace', async () => {
+    const server = await startTemporalPostgresServer(options, silentLogger());
+    const port = await freePort();
+    const ui = await startTemporalUiServer(
+      { binary: uiServer, stateDir: path.join(dir, 'ui'), logDir: dir, host: '127.0.0.1', port, frontendAddress: `127.0.0.1:${options.port}`, namespace: options.namespace },
+      silentLogger(),
+    );
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/api/v1/namespaces`);
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { namespaces: Array<{ namespaceInfo: { name: string } }> };
+      expect(body.namespaces.map((ns) => ns.namespaceInfo.name)).toContain(options.namespace);
+    } finally {
+      await ui.stop();
       await server.stop();
     }
   }, 5 * 60_000);

@@ -207,7 +207,7 @@ describe('auth over the HTTP API (meta store: sqlite)', () => {
       const detailed = await pyfaas.request('GET', '/readyz', undefined, bearer(invoker.token));
       expect(detailed.status).toBe(200);
       expect(detailed.body.status).toBe('ok');
-      expect(Object.keys(detailed.body.checks).sort()).toEqual(['database', 'kafka', 'temporal']);
+      expect(Object.keys(detailed.body.checks).sort()).toEqual(['database', 'kafka', 'objects', 'temporal']);
       const health = await pyfaas.request('GET', '/healthz', undefined, anonymous);
       expect(health.status).toBe(200);
       expect(health.body).toEqual({ status: 'ok' });

@@ -112,5 +112,19 @@ describe('object storage on S3 (versitygw): nodes with separate data dirs', () =
     expect(done.result.echo.startsWith('!dne')).toBe(true);
     // Unpacked from artifacts/<codeHash>.tar.gz, dependencies included.
     expect(readFileSync(path.join(second.dataDir, 'artifacts', codeHash, '.deps', 'six.py'), 'utf8')).toContain('1.16.0');
+
+    // /readyz names the object store while it is away, and is ready again once it is back.
+    const readyz = () => api!.request('GET', '/readyz'); // the details need a token
+    expect((await readyz()).body.checks.objects.status).toBe('ok');
+    await server.stop();
+    try {
+      const down = await readyz();
+      expect(down.status).toBe(503);
+      expect(down.body.checks.objects).toMatchObject({ status: 'failed', error: expect.stringContaining(server.endpoint) });
+      expect(down.body.checks.database.status).toBe('ok');
+    } finally {
+      await server.restart();
+    }
+    expect(await eventually(async () => (await readyz()).status === 200, 20_000)).toBe(true);
   }, 300_000);
 });

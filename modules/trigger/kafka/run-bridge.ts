@@ -14,7 +14,7 @@ import type { Duration } from '@temporalio/common';
 import { z } from 'zod';
 import { InputError } from '../../../common/errors';
 import { createLogger, type Logger } from '../../../common/logger';
-import { temporalConnectionOptions } from '../../../infra/tls/temporal-connection';
+import { temporalConnectionOptions } from '../../../infra/tls';
 import { KafkaBridge } from './bridge';
 import type { KafkaTriggerSpec } from './contract';
 import { createTemporalStarter } from './temporal-starter';

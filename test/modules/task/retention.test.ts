@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { NotFoundError } from '../../../common/errors';
 import { silentLogger } from '../../../common/logger';
+import { LocalObjectStore } from '../../../modules/objects';
 import { PayloadStore } from '../../../modules/task/payloads';
 import { startPayloadRetention } from '../../../modules/task/retention';
 
 const HOUR = 60 * 60_000;
+/** Payloads as `<dir>/<hash>.json`: a directory store with no prefix. */
+const payloadsAt = (dir: string) => new PayloadStore(new LocalObjectStore(dir), '');
 
 describe('payload retention', () => {
   let root: string;
@@ -22,7 +25,7 @@ describe('payload retention', () => {
   };
 
   it('removes payloads older than the retention and keeps younger ones', async () => {
-    const store = new PayloadStore(root);
+    const store = payloadsAt(root);
     const old = await store.put(JSON.stringify({ old: true }));
     const young = await store.put(JSON.stringify({ young: true }));
     age(old, 25 * HOUR);
@@ -33,7 +36,7 @@ describe('payload retention', () => {
   });
 
   it('keeps a payload stored again within the retention', async () => {
-    const store = new PayloadStore(root);
+    const store = payloadsAt(root);
     const ref = await store.put('{"again":1}');
     age(ref, 30 * HOUR);
     await store.put('{"again":1}');
@@ -42,7 +45,7 @@ describe('payload retention', () => {
   });
 
   it("removes a crashed put's old temp file and touches nothing that is not the store's", async () => {
-    const store = new PayloadStore(root);
+    const store = payloadsAt(root);
     const temp = path.join(root, `${'a'.repeat(64)}.json.123e4567-e89b-12d3-a456-426614174000.tmp`);
     const foreign = path.join(root, 'notes.txt');
     writeFileSync(temp, '{');
@@ -56,7 +59,7 @@ describe('payload retention', () => {
   });
 
   it('sweeps at start and on its interval until stopped', async () => {
-    const store = new PayloadStore(root);
+    const store = payloadsAt(root);
     const first = await store.put('{"n":1}');
     age(first, 2000);
     const retention = startPayloadRetention({ store, logger: silentLogger(), retentionMs: 1000, intervalMs: 50 });
