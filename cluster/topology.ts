@@ -100,6 +100,15 @@ function makeCgroup(dir: string, cores: number | undefined): void {
 
 const quotaUs = (cores: number | undefined) => (cores === undefined ? '-1' : String(Math.round(cores * CFS_PERIOD_US)));
 
+/** The host cgroup's CFS periods so far and how many of them hit the quota (cpu.stat). */
+export function cpuPeriods(host: TopologyHost, rootMountNs?: string): { periods: number; throttled: number } {
+  const inRoot = rootMountNs ? ['nsenter', `--mount=${rootMountNs}`] : [];
+  const argv = [...inRoot, 'cat', path.join(host.cgroup, 'cpu.stat')];
+  const stat = execFileSync(argv[0], argv.slice(1), { stdio: 'pipe' }).toString();
+  const field = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(stat)?.[1] ?? 0);
+  return { periods: field('nr_periods'), throttled: field('nr_throttled') };
+}
+
 /** Sets the host's CPU quota (undefined: none); `rootMountNs` as for `hostCommand`. */
 export function setCpuQuota(host: TopologyHost, cores: number | undefined, rootMountNs?: string): void {
   const file = path.join(host.cgroup, 'cpu.cfs_quota_us');
