@@ -62,7 +62,9 @@ describe('pyfaas up heals', () => {
     const { dataDir, ports, up, readyz, restarted } = await startUp(dirs);
     try {
       const before = pidsOf(dataDir);
-      expect(Object.keys(before)).toEqual(['temporal', 'kafka', 'hub', 'pyfaas']);
+      // `pyfaas up` inherits the suite's Temporal mode: server mode runs PostgreSQL first and the Web UI beside the server.
+      const services = process.env.PYFAAS_TEMPORAL === 'server' ? ['postgres', 'temporal', 'temporal-ui', 'kafka', 'hub', 'pyfaas'] : ['temporal', 'kafka', 'hub', 'pyfaas'];
+      expect(Object.keys(before)).toEqual(services);
       const first = await readyz();
       expect(first.status).toBe(200);
       expect(first.body.checks.services).toMatchObject({ status: 'ok', detail: { temporal: { state: 'running', restarts: 0 }, kafka: { state: 'running', restarts: 0 }, pyfaas: { state: 'running', restarts: 0 } } });
@@ -89,7 +91,7 @@ describe('pyfaas up heals', () => {
       expect(why).toMatchObject({ signal: 'SIGKILL', delayMs: 1000 });
       expect(typeof why.logTail).toBe('string');
 
-      // Temporal comes back on the same port and SQLite file: the namespace's history is kept.
+      // Temporal comes back on the same port and state (SQLite file, or PostgreSQL): the namespace's history is kept.
       process.kill(before.temporal!, 'SIGKILL');
       expect(await restarted('temporal', 30_000)).toBe(true);
       expect(pidsOf(dataDir).kafka).toBe(afterKafka.kafka);
