@@ -4,6 +4,7 @@ import type { Logger } from '../../common/logger';
 import type { ExecutionPool, FunctionVersionSpec, InvocationOutcome, InvocationRequest, PoolStats } from './contract';
 import type { EventLimits } from './event-limits';
 import { Instance, type ExecutableRuntime } from './instance';
+import { removeOrphanedFunctionNetworks } from './network-slirp';
 import { childrenByParent } from './process-tree';
 
 export interface LocalPoolOptions {
@@ -52,6 +53,7 @@ export class LocalPool implements ExecutionPool {
     const reapEvery = options.reapIntervalMs ?? Math.min(30_000, Math.max(100, Math.floor(this.idleTimeoutMs / 10)));
     this.reaper = setInterval(() => this.reapIdle(), reapEvery);
     this.reaper.unref();
+    void removeOrphanedFunctionNetworks(options.logger);
   }
 
   async invokeWarm(spec: FunctionVersionSpec, request: InvocationRequest, signal?: AbortSignal): Promise<InvocationOutcome | undefined> {

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { SetupError } from '../../common/errors';
@@ -32,6 +33,50 @@ const TAP = 'tap0';
 const SLIRP_GATEWAY = '10.0.2.2';
 const READY_TIMEOUT_MS = 5000;
 const SAFE_NAME = /^[A-Za-z0-9_-]+$/;
+const NETNS_DIR = '/run/netns';
+/** An instance's namespace names the worker process that made it, so a later one can remove what a dead one left. */
+const OWNED_NAMESPACE = /^pyfaas-p(\d+)-/;
+
+function namespaceName(instanceId: string): string {
+  return `pyfaas-p${process.pid}-${instanceId}`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the network namespaces of instances whose worker process is gone (SIGKILLed, or
+ * crashed before releasing them): slirp4netns exits with its worker (--exit-fd), but a named
+ * namespace is a file in /run/netns and outlives both. Namespaces of live workers (other
+ * workers on this host among them) are left alone. Returns how many were removed; never throws.
+ */
+export async function removeOrphanedFunctionNetworks(logger: Logger): Promise<number> {
+  let names: string[];
+  try {
+    names = readdirSync(NETNS_DIR);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names) {
+    const owner = OWNED_NAMESPACE.exec(name);
+    if (!owner || processAlive(Number(owner[1]))) continue;
+    try {
+      await ip(undefined, ['netns', 'delete', name]);
+      removed += 1;
+    } catch (err) {
+      logger.warn({ err, netns: name }, 'could not delete a dead worker\'s instance network namespace');
+    }
+  }
+  if (removed > 0) logger.info({ removed }, 'removed the network namespaces instances of dead worker processes left');
+  return removed;
+}
 
 export interface NetworkOptions {
   instanceId: string;
@@ -104,8 +149,8 @@ function waitReady(child: ChildProcess): Promise<void> {
 export async function startFunctionNetwork(options: NetworkOptions): Promise<FunctionNetwork> {
   if (!SAFE_NAME.test(options.instanceId)) throw new Error(`Instance id "${options.instanceId}" must be letters, digits, _ and - only.`);
   const { slirp } = requireTools();
-  const name = `pyfaas-${options.instanceId}`;
-  const netnsPath = `/run/netns/${name}`;
+  const name = namespaceName(options.instanceId);
+  const netnsPath = `${NETNS_DIR}/${name}`;
   const allowed = new Set(options.allowCidrs ?? []);
   let child: ChildProcess | undefined;
   const release = async () => {

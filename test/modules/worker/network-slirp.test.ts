@@ -3,7 +3,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { silentLogger } from '../../../common/logger';
 import { python3Path } from '../../../modules/runtime/interpreters';
 import { createInstanceLimits } from '../../../modules/worker/limits';
-import { hostAddresses, startFunctionNetwork, type FunctionNetwork } from '../../../modules/worker/network-slirp';
+import { hostAddresses, removeOrphanedFunctionNetworks, startFunctionNetwork, type FunctionNetwork } from '../../../modules/worker/network-slirp';
 import { sandboxCommand } from '../../../modules/worker/sandbox';
 import { removeFunctionDirs, request, startedInstance, stopInstances, writeFunction } from './fixtures';
 
@@ -129,5 +129,30 @@ describe('network for functions that allow it (slirp4netns)', () => {
     expect(execFileSync('ip', ['netns', 'list']).toString()).toContain(`nettest-gone-${process.pid}`);
     await other.release();
     expect(execFileSync('ip', ['netns', 'list']).toString()).not.toContain(`nettest-gone-${process.pid}`);
+  });
+});
+
+describe('namespaces a dead worker left behind', () => {
+  const netnsNames = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((line) => line.split(' ')[0]);
+
+  it('names each instance namespace after its worker process, and removes only those whose worker is gone', async () => {
+    const network = await startFunctionNetwork({ instanceId: `orphan-live-${process.pid}`, logger: silentLogger() });
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.on('exit', resolve));
+    const orphan = `pyfaas-p${dead.pid}-orphan-${process.pid}`;
+    const unrelated = `pyfaas-test-unrelated-${process.pid}`;
+    run(['netns', 'add', orphan]);
+    run(['netns', 'add', unrelated]);
+    try {
+      expect(network.netnsPath).toBe(`/run/netns/pyfaas-p${process.pid}-orphan-live-${process.pid}`);
+      expect(await removeOrphanedFunctionNetworks(silentLogger())).toBeGreaterThanOrEqual(1);
+      const left = netnsNames();
+      expect(left).not.toContain(orphan);
+      expect(left).toContain(`pyfaas-p${process.pid}-orphan-live-${process.pid}`);
+      expect(left).toContain(unrelated);
+    } finally {
+      await network.release();
+      for (const name of [orphan, unrelated]) if (netnsNames().includes(name)) run(['netns', 'delete', name]);
+    }
   });
 });
