@@ -59,23 +59,28 @@ describe('payload retention', () => {
   });
 
   it('sweeps at start and on its interval until stopped', async () => {
+    /** Polls (rather than sleeping a fixed time, which a loaded machine overruns) until the store's directory is empty. */
+    const emptyWithin = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (readdirSync(root).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      return readdirSync(root);
+    };
     const store = payloadsAt(root);
     const first = await store.put('{"n":1}');
     age(first, 2000);
-    const retention = startPayloadRetention({ store, logger: silentLogger(), retentionMs: 1000, intervalMs: 50 });
+    const intervalMs = 600;
+    const retention = startPayloadRetention({ store, logger: silentLogger(), retentionMs: 1000, intervalMs });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 30));
-      expect(readdirSync(root)).toEqual([]); // the sweep at start
+      expect(await emptyWithin(intervalMs / 2)).toEqual([]); // the sweep at start, before any timer
       const second = await store.put('{"n":2}');
       age(second, 2000);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect(readdirSync(root)).toEqual([]); // a later timer sweep
+      expect(await emptyWithin(5 * intervalMs)).toEqual([]); // a later timer sweep
     } finally {
       await retention.stop();
     }
     const third = await store.put('{"n":3}');
     age(third, 2000);
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, 2 * intervalMs));
     expect(readdirSync(root)).toHaveLength(1); // stopped: no more sweeps
     expect(await retention.sweepNow()).toBeUndefined();
   });
