@@ -2,10 +2,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { SetupError } from '../common/errors';
 import type { Logger } from '../common/logger';
+import { processAlive } from '../common/process-alive';
 import type { Config } from '../infra/config';
 import { assertPortsFree } from '../infra/ports';
 import { provision } from '../infra/provision';
-import { isAlive, killGroup, ManagedProcess } from '../infra/services/managed-process';
+import { killGroup, ManagedProcess } from '../infra/services/managed-process';
 import { SupervisedGroup, type ServiceSpec } from '../infra/services/supervised-group';
 import { stackServices, type StackServices } from '../infra/services/supervised-stack';
 import { removeServicesStatus, writeServicesStatus } from '../infra/services/supervised-status';
@@ -30,7 +31,7 @@ function takeLock(config: Config, logger: Logger): void {
   const file = lockPath(config);
   if (existsSync(file)) {
     const lock = JSON.parse(readFileSync(file, 'utf8')) as LockFile;
-    if (isAlive(lock.pid)) {
+    if (processAlive(lock.pid)) {
       throw new SetupError(`PyFaaS is already running from ${config.dataDir} (supervisor pid ${lock.pid}, API at ${lock.apiUrl}); stop it with Ctrl-C or \`kill ${lock.pid}\` first.`);
     }
     for (const child of lock.children) killGroup(child, 'SIGKILL');

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../common/process-alive';
 
 /**
  * The test topology: hosts on one machine, each its own network namespace with one address
@@ -57,15 +58,6 @@ function quietly(action: () => void): void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** A private /24 derived from the pid (10.200.0.0–10.249.255.0), refused when the machine already routes it. */
 export function subnetFor(pid: number): { prefix: string; subnet: string } {
   const prefix = `10.${200 + (Math.floor(pid / 256) % 50)}.${pid % 256}`;
@@ -82,7 +74,7 @@ function namesFor(owner: number, host: string) {
 export function removeStaleTopologies(): void {
   const dead = (name: string) => {
     const match = new RegExp(`^${PREFIX}-(\\d+)-`).exec(name);
-    return match !== null && Number(match[1]) !== process.pid && !isAlive(Number(match[1]));
+    return match !== null && Number(match[1]) !== process.pid && !processAlive(Number(match[1]));
   };
   for (const line of ip(['netns', 'list']).split('\n')) {
     const name = line.split(' ')[0];

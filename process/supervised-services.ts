@@ -1,4 +1,4 @@
-import { isAlive } from '../infra/services/managed-process';
+import { processAlive } from '../common/process-alive';
 import { readServicesStatus, servicesStatusPath, type ServicesStatusFile, type ServiceStatus } from '../infra/services/supervised-status';
 import { CheckOutcome, type Check } from './readiness';
 
@@ -19,7 +19,7 @@ export function supervisedServicesChecks(dataDir: string): Record<string, Check>
   } catch {
     return {};
   }
-  if (!atBoot || !isAlive(atBoot.supervisorPid)) return {};
+  if (!atBoot || !processAlive(atBoot.supervisorPid)) return {};
   return { services: async () => servicesOutcome(dataDir) };
 }
 
@@ -27,7 +27,7 @@ export function servicesOutcome(dataDir: string): CheckOutcome {
   const status = readServicesStatus(dataDir);
   if (!status) throw new Error(`the supervisor's status file ${servicesStatusPath(dataDir)} is gone`);
   const detail = Object.fromEntries(status.services.map(({ name, ...service }) => [name, service]));
-  if (!isAlive(status.supervisorPid)) return new CheckOutcome(detail, `the supervisor (pid ${status.supervisorPid}) is not running; nothing restarts a service that dies`);
+  if (!processAlive(status.supervisorPid)) return new CheckOutcome(detail, `the supervisor (pid ${status.supervisorPid}) is not running; nothing restarts a service that dies`);
   const down = status.services.filter((service) => DOWN.has(service.state));
   if (down.length === 0) return new CheckOutcome(detail);
   return new CheckOutcome(detail, down.map(describeDown).join('; '));

@@ -4,6 +4,7 @@ import { networkInterfaces } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { SetupError } from '../../common/errors';
 import type { Logger } from '../../common/logger';
+import { processAlive } from '../../common/process-alive';
 import { requireExecutable } from '../../infra/command';
 
 /**
@@ -39,15 +40,6 @@ const OWNED_NAMESPACE = /^pyfaas-p(\d+)-/;
 
 function namespaceName(instanceId: string): string {
   return `pyfaas-p${process.pid}-${instanceId}`;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

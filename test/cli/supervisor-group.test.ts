@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { isAlive, ManagedProcess } from '../../infra/services/managed-process';
+import { processAlive } from '../../common/process-alive';
+import { ManagedProcess } from '../../infra/services/managed-process';
 import { RestartPolicy } from '../../infra/services/restart-policy';
 import { SupervisedGroup, type ServiceSpec } from '../../infra/services/supervised-group';
 import type { ServiceStatus } from '../../infra/services/supervised-status';
@@ -88,10 +89,10 @@ describe('SupervisedGroup', () => {
     expect(group.statuses()[1]).toMatchObject({ state: 'failed', restarts: 3, lastExit: { code: 3, signal: null } });
     expect(lines.filter((line) => line.service === 'crasher' && line.level === 50 && line.attempt).map((line) => line.delayMs)).toEqual([20, 40, 80]);
     expect(lines.find((line) => line.failures === 4)).toMatchObject({ service: 'crasher', exitCode: 3, windowMs: 30_000 });
-    expect(isAlive(steadyPid)).toBe(true);
+    expect(processAlive(steadyPid)).toBe(true);
 
     await group.stop();
-    expect(isAlive(steadyPid)).toBe(false);
+    expect(processAlive(steadyPid)).toBe(false);
     expect(group.statuses().map((s) => s.state)).toEqual(['stopped', 'failed']);
   });
 
@@ -124,7 +125,7 @@ describe('SupervisedGroup', () => {
     await group.stop();
     expect(Date.now() - began).toBeLessThan(1000);
     expect(starts.count).toBe(1);
-    expect(isAlive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(group.statuses()[0].state).toBe('stopped');
   });
 
