@@ -10,7 +10,7 @@ import { temporalConnectionOptions, type TemporalClientTls, type TemporalConnect
 import { ManagedProcess, sleep } from './managed-process';
 import { temporalAnswers } from './probes';
 import { ensureTemporalSchema } from './temporal-schema';
-import { registerSearchAttributes, SEARCH_ATTRIBUTES } from './temporal-server';
+import { registerSearchAttributes } from './temporal-server';
 import { temporalDynamicConfig, temporalServerConfig, type TemporalFrontendTls, type TemporalServerPorts } from './temporal-server-config';
 
 /** The stack's PostgreSQL runs with trust auth for this user on loopback (postgres-server.ts). */
@@ -115,16 +115,6 @@ async function ensureNamespace(target: TemporalConnectionOptions, namespace: str
   }
 }
 
-async function missingSearchAttributes(target: TemporalConnectionOptions, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect(target);
-  try {
-    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    return Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
-  } finally {
-    await connection.close();
-  }
-}
-
 function launch(options: TemporalPostgresServerOptions, root: string, logger: Logger): ManagedProcess {
   return ManagedProcess.start(
     { name: 'temporal', command: options.binaries.server, args: temporalServerArgsFor(root), logFile: path.join(options.logDir, 'temporal.log') },
@@ -151,10 +141,9 @@ export async function startTemporalPostgresServer(options: TemporalPostgresServe
     const created = await retrying(`creating namespace ${options.namespace}`, timeoutMs, () => ensureNamespace(target, options.namespace));
     if (created) logger.info({ service: 'temporal', namespace: options.namespace }, `temporal: created namespace ${options.namespace}`);
     // A namespace is known to the frontend a moment after its creation (the registry refreshes every 2 s).
-    const missing = await retrying('listing search attributes', timeoutMs, () => missingSearchAttributes(target, options.namespace));
-    if (missing.length === 0) return service;
-    await retrying('adding search attributes', timeoutMs, () => registerSearchAttributes(target, options.namespace));
-    logger.info({ service: 'temporal', added: missing }, 'temporal: registered search attributes; restarting so every service sees them');
+    const added = await retrying('registering search attributes', timeoutMs, () => registerSearchAttributes(target, options.namespace));
+    if (added.length === 0) return service;
+    logger.info({ service: 'temporal', added }, 'temporal: registered search attributes; restarting so every service sees them');
     await service.stop();
     service = launch(options, root, logger);
     await service.waitUntilHealthy(() => temporalAnswers(target), timeoutMs);

@@ -92,16 +92,17 @@ export async function startTemporalServer(options: TemporalServerOptions, logger
 /**
  * Adds whichever of PyFaaS's search attributes the namespace lacks. The dev server's
  * `--search-attribute` registers them only when it creates its database, so a database kept
- * from an older PyFaaS lacks the newer ones; the real server starts with none.
+ * from an older PyFaaS lacks the newer ones; the real server starts with none. Returns the names added.
  */
-export async function registerSearchAttributes(target: TemporalConnectionOptions, namespace: string): Promise<void> {
+export async function registerSearchAttributes(target: TemporalConnectionOptions, namespace: string): Promise<string[]> {
   const connection = await Connection.connect(target);
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.keys(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
-    if (missing.length === 0) return;
+    if (missing.length === 0) return [];
     const searchAttributes = Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]));
     await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+    return missing;
   } finally {
     await connection.close();
   }
